@@ -1,0 +1,31 @@
+"""The ASGI entry point: HTTP goes to Django, WebSockets to the Channels consumers.
+
+WebSocket handshakes are checked against an explicit list of origins (``WEBSOCKET_ALLOWED_ORIGINS``),
+not against ``ALLOWED_HOSTS``, so a wildcard host setting never opens the sockets to other sites.
+"""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "livinglab.settings.dev")
+
+# Django must be set up before the consumers (and the models they import) are loaded.
+django_asgi_app = get_asgi_application()
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import OriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
+
+from livinglab.routing import websocket_urlpatterns  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": OriginValidator(
+            AuthMiddlewareStack(URLRouter(websocket_urlpatterns)),
+            settings.WEBSOCKET_ALLOWED_ORIGINS,
+        ),
+    }
+)

@@ -1,0 +1,76 @@
+"""factory_boy factories shared by the whole suite."""
+
+import factory
+from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group
+
+from accounts.models import ROLE_GROUPS, Role, User
+from proposals.models import Area, Category
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+class AreaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Area
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"{n}동")
+    name_en = factory.Sequence(lambda n: f"Dong {n}")
+    slug = factory.Sequence(lambda n: f"dong-{n}")
+    parent = None
+    latitude = "37.550000"
+    longitude = "127.030000"
+
+
+class DongFactory(AreaFactory):
+    parent = factory.SubFactory(AreaFactory, name="성동구", name_en="Seongdong-gu", slug="seongdong-gu")
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"분야 {n}")
+    name_en = factory.Sequence(lambda n: f"Category {n}")
+    slug = factory.Sequence(lambda n: f"category-{n}")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    """A resident with a verified e-mail address."""
+
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.org")
+    display_name = factory.Sequence(lambda n: f"Resident {n}")
+    role = Role.RESIDENT
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def verified(obj, create, extracted, **kwargs):
+        if not create:
+            return
+        obj.save()
+        if extracted is not False:
+            EmailAddress.objects.create(user=obj, email=obj.email, verified=True, primary=True)
+        if obj.role in ROLE_GROUPS:
+            obj.groups.add(Group.objects.get(name=ROLE_GROUPS[obj.role]))
+
+
+class ResidentFactory(UserFactory):
+    pass
+
+
+class ExpertFactory(UserFactory):
+    role = Role.EXPERT
+    display_name = factory.Sequence(lambda n: f"Expert {n}")
+    expertise = "Urban safety"
+    organisation = "Seoul Institute"
+
+
+class AdministratorFactory(UserFactory):
+    role = Role.ADMINISTRATOR
+    display_name = factory.Sequence(lambda n: f"Administrator {n}")
