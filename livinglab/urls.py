@@ -19,6 +19,7 @@ urlpatterns = [
     path("proposals/", include("proposals.urls")),
     path("search/", include("search.urls")),
     path("pilots-data/", include("pilots.urls")),
+    path("notifications/", include("notifications.urls")),
 ]
 
 if settings.DEBUG:

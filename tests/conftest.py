@@ -16,6 +16,14 @@ def skip_or_fail(reason: str):
     pytest.skip(reason)
 
 
+def pytest_collection_modifyitems(items):
+    """Browser tests run last, and carry the ``browser`` marker (so ``-m "not browser"`` skips them)."""
+    for item in items:
+        if "/tests/browser/" in str(item.path):
+            item.add_marker(pytest.mark.browser)
+    items.sort(key=lambda item: "/tests/browser/" in str(item.path))
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     # Rate limits live in the cache; each test starts with a clean slate (Redis or locmem alike).

@@ -5,7 +5,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 
 from accounts.models import ROLE_GROUPS, Role, User
-from proposals.models import Area, Category
+from proposals.models import Area, Category, Comment, Proposal, ProposalStatus, Vote
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -74,3 +74,33 @@ class ExpertFactory(UserFactory):
 class AdministratorFactory(UserFactory):
     role = Role.ADMINISTRATOR
     display_name = factory.Sequence(lambda n: f"Administrator {n}")
+
+
+class ProposalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Proposal
+
+    title = factory.Sequence(lambda n: f"Broken street light near the market, report {n}")
+    description = "The street light at the corner has been out for two weeks and the alley is dark at night."
+    category = factory.SubFactory(CategoryFactory)
+    area = factory.SubFactory(DongFactory)
+    author = factory.SubFactory(ResidentFactory)
+    status = ProposalStatus.PUBLISHED
+
+
+class VoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Vote
+
+    user = factory.SubFactory(ResidentFactory)
+    proposal = factory.SubFactory(ProposalFactory)
+
+
+class CommentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Comment
+
+    proposal = factory.SubFactory(ProposalFactory)
+    author = factory.SubFactory(ResidentFactory)
+    author_role = factory.LazyAttribute(lambda o: o.author.role)
+    body = "I walk there every evening; it really is dark."

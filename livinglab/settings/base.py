@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "proposals",
     "pilots",
     "search",
+    "notifications",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",
 ]
 
 MIDDLEWARE = [
@@ -226,3 +228,11 @@ LOGGING = {
 
 # Which environment this is; demo data refuses to create known passwords under "production".
 LIVINGLAB_ENVIRONMENT = "base"
+
+# Proposals: the vote count that sends a proposal to review, and the box map points must fall in
+# (Seoul, with a margin). Posting limits are per user, counted in the cache.
+PROPOSAL_REVIEW_THRESHOLD = env_int("PROPOSAL_REVIEW_THRESHOLD", 50)
+PROPOSAL_MAP_BOUNDS = {"south": 37.40, "north": 37.72, "west": 126.76, "east": 127.19}
+PROPOSAL_RATE_LIMIT = env_str("PROPOSAL_RATE_LIMIT", "5/h")
+COMMENT_RATE_LIMIT = env_str("COMMENT_RATE_LIMIT", "10/m")
+MAP_TILE_URL = env_str("MAP_TILE_URL", "https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png")

@@ -15,14 +15,10 @@ LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if "tests/browser/" in str(item.fspath):
-            item.add_marker(pytest.mark.browser)
-
-
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    # Module scope: Playwright's sync API keeps an event loop running while it is open, which would
+    # stop async tests elsewhere in the run; it is closed after each browser module.
     if not CHROMIUM.exists():
         skip_or_fail("Debian's chromium is not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
