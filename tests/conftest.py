@@ -21,6 +21,11 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "/tests/browser/" in str(item.path):
             item.add_marker(pytest.mark.browser)
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction") and "serialized_rollback" not in marker.kwargs:
+            # Transactional tests flush every table; serialized rollback puts back what migrations created
+            # (Wagtail's root page and collection, the role groups) for the tests that follow.
+            item.add_marker(pytest.mark.django_db(**marker.kwargs, serialized_rollback=True), append=False)
     items.sort(key=lambda item: "/tests/browser/" in str(item.path))
 
 

@@ -15,10 +15,10 @@ LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-@pytest.fixture(scope="module")
-def browser():
-    # Module scope: Playwright's sync API keeps an event loop running while it is open, which would
-    # stop async tests elsewhere in the run; it is closed after each browser module.
+@pytest.fixture
+def browser(_django_db_helper):
+    # Per test, and after the database is ready: Playwright's sync API keeps an event loop running
+    # while it is open, which would stop async tests elsewhere and the test database's set-up.
     if not CHROMIUM.exists():
         skip_or_fail("Debian's chromium is not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright

@@ -7,7 +7,7 @@ from django.core import mail
 
 from home import demo
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def test_signup_confirm_login_and_switch_language(live_server, page, screenshot):

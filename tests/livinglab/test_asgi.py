@@ -12,7 +12,7 @@ def test_application_is_a_protocol_router():
     assert set(application.application_mapping) == {"http", "websocket"}
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.asyncio
 async def test_http_goes_through_django():
     communicator = HttpCommunicator(application, "GET", "/accounts/login/", headers=[(b"host", b"testserver")])
