@@ -48,3 +48,26 @@ def screenshot(page):
         return path
 
     return take
+
+
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+@pytest.fixture
+def assert_accessible(page):
+    """Run axe-core (bundled by axe-playwright-python) on the current page against WCAG 2.2 A/AA rules."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+
+    def check(label: str = ""):
+        results = axe.run(
+            page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
+        )
+        violations = results.response["violations"]
+        summary = [
+            f"{v['id']} ({v['impact']}): {v['help']} -> {[n['target'] for n in v['nodes']][:3]}" for v in violations
+        ]
+        assert not violations, f"{label or page.url}: " + "; ".join(summary)
+
+    return check

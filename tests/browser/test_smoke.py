@@ -10,7 +10,7 @@ from home import demo
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-def test_signup_confirm_login_and_switch_language(live_server, page, screenshot):
+def test_signup_confirm_login_and_switch_language(live_server, page, screenshot, assert_accessible):
     demo.build_pages()
     demo.build_areas()
     base = live_server.url
@@ -18,6 +18,7 @@ def test_signup_confirm_login_and_switch_language(live_server, page, screenshot)
     page.goto(f"{base}/")
     assert page.locator("html").get_attribute("lang") == "en"
     screenshot("01-home-en")
+    assert_accessible("home (en)")
 
     page.get_by_role("link", name="Sign up").click()
     page.get_by_label("Email").fill("newcomer@example.org")
@@ -26,6 +27,7 @@ def test_signup_confirm_login_and_switch_language(live_server, page, screenshot)
     page.get_by_label(re.compile(r"^Password:?$")).fill("a-long-unusual-passphrase")
     page.get_by_label("Password (again)").fill("a-long-unusual-passphrase")
     screenshot("02-signup-form")
+    assert_accessible("sign-up form")
     page.get_by_role("button", name="Sign Up").click()
     page.wait_for_url(re.compile(r"/accounts/confirm-email/"))
     screenshot("03-verification-sent")
@@ -48,6 +50,7 @@ def test_signup_confirm_login_and_switch_language(live_server, page, screenshot)
     assert page.locator("html").get_attribute("lang") == "ko"
     assert page.get_by_role("link", name="본문 바로가기").count() == 1
     screenshot("05-home-ko")
+    assert_accessible("home (ko, logged in)")
 
     page.get_by_role("button", name="English").click()
     page.wait_for_load_state()
