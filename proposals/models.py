@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .validators import validate_user_text
+
 EDIT_WINDOW = timedelta(minutes=30)
 COMMENT_EDIT_WINDOW = timedelta(minutes=15)
 
@@ -99,11 +101,11 @@ class ProposalQuerySet(models.QuerySet):
 class Proposal(models.Model):
     """A local problem a resident reports, which neighbours support and the district answers."""
 
-    title = models.CharField(_("title"), max_length=140, validators=[MinLengthValidator(5)])
+    title = models.CharField(_("title"), max_length=140, validators=[MinLengthValidator(5), validate_user_text])
     description = models.TextField(
         _("description"),
         max_length=5000,
-        validators=[MinLengthValidator(20)],
+        validators=[MinLengthValidator(20), validate_user_text],
         help_text=_("Plain text or simple Markdown: **bold**, *italic*, lists and links."),
     )
     category = models.ForeignKey(
@@ -237,7 +239,7 @@ class Comment(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comments")
     # The author's role when they wrote it: a later role change does not rewrite old badges.
     author_role = models.CharField(_("author's role"), max_length=20)
-    body = models.TextField(_("comment"), max_length=2000, validators=[MinLengthValidator(2)])
+    body = models.TextField(_("comment"), max_length=2000, validators=[MinLengthValidator(2), validate_user_text])
     is_official_answer = models.BooleanField(_("official answer"), default=False)
     is_removed = models.BooleanField(_("removed by its author"), default=False)
     is_hidden = models.BooleanField(_("hidden by a moderator"), default=False)
@@ -283,9 +285,9 @@ class Assessment(models.Model):
         _("feasibility"), validators=[MinValueValidator(1), MaxValueValidator(5)], help_text=_("1 (hard) to 5 (easy)")
     )
     cost_range = models.CharField(_("estimated cost"), max_length=12, choices=CostRange.choices)
-    risks = models.TextField(_("risks"), max_length=2000, blank=True)
+    risks = models.TextField(_("risks"), max_length=2000, blank=True, validators=[validate_user_text])
     recommendation = models.CharField(_("recommendation"), max_length=12, choices=Recommendation.choices)
-    text = models.TextField(_("assessment"), max_length=5000, validators=[MinLengthValidator(20)])
+    text = models.TextField(_("assessment"), max_length=5000, validators=[MinLengthValidator(20), validate_user_text])
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -310,7 +312,7 @@ class Report(models.Model):
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports")
     proposal = models.ForeignKey(Proposal, null=True, blank=True, on_delete=models.CASCADE, related_name="reports")
     comment = models.ForeignKey(Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="reports")
-    reason = models.CharField(_("reason"), max_length=500)
+    reason = models.CharField(_("reason"), max_length=500, validators=[validate_user_text])
     created_at = models.DateTimeField(default=timezone.now)
     resolved_at = models.DateTimeField(null=True, blank=True)
 
@@ -346,7 +348,9 @@ class StatusChange(models.Model):
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    official_response = models.TextField(_("official response"), max_length=5000, blank=True)
+    official_response = models.TextField(
+        _("official response"), max_length=5000, blank=True, validators=[validate_user_text]
+    )
     pilot = models.ForeignKey(
         "wagtailcore.Page", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("pilot")
     )

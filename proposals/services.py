@@ -1,0 +1,826 @@
+"""Everything people do to proposals, one function per action.
+
+Each service checks the permission rules in ``proposals.rules`` and the proposal's state, changes its rows
+inside ``transaction.atomic()``, writes the audit log for moderation and status changes, and schedules its
+side effects (search index, live updates and notifications) with ``transaction.on_commit``, so nothing is
+announced for work that was rolled back.
+
+Errors:
+- ``ActionRefused`` when the user may not do this now: ``status`` is 403 (not allowed), 409 (not in this
+  state), 400 (a bad request, e.g. a reply to another proposal's comment) or 429 (rate limited); ``message``
+  is translated and fit to show to the user.
+- ``django.core.exceptions.ValidationError`` for bad input (too short a title, a photo that is not a photo,
+  a map point outside the district): views show it next to the form field, with a 400.
+"""
+
+import logging
+import re
+import time
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from wagtail.log_actions import log as audit_log
+
+from accounts.models import Role
+
+from . import photos as photo_processing
+from .models import (
+    Assessment,
+    Comment,
+    FilingChannel,
+    Proposal,
+    ProposalPhoto,
+    ProposalStatus,
+    Report,
+    StatusChange,
+    Vote,
+)
+from .rules import can
+from .validators import validate_point, validate_user_text
+
+logger = logging.getLogger(__name__)
+
+MAX_PHOTOS = 3
+
+# The one transition table. Moves to ``withdrawn`` belong to the author (``withdraw_proposal``); every other
+# move belongs to administrators, or to code acting automatically (``by=None``: the vote threshold,
+# publishing a pilot page).
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    ProposalStatus.PUBLISHED: (ProposalStatus.UNDER_REVIEW, ProposalStatus.WITHDRAWN),
+    ProposalStatus.UNDER_REVIEW: (ProposalStatus.ACCEPTED, ProposalStatus.REJECTED, ProposalStatus.WITHDRAWN),
+    ProposalStatus.ACCEPTED: (ProposalStatus.PILOTING,),
+    ProposalStatus.PILOTING: (ProposalStatus.COMPLETED,),
+}
+AUTHOR_ONLY_STATUSES = (ProposalStatus.WITHDRAWN,)
+# A resident deserves to know why: a rejection must carry an official response.
+RESPONSE_REQUIRED_STATUSES = (ProposalStatus.REJECTED,)
+
+THRESHOLD_RESPONSE = gettext_lazy(
+    "This proposal reached %(threshold)s votes and is now being reviewed by the district office."
+)
+
+
+class ActionRefused(Exception):
+    """The user may not do this (403), not in this state (409), not like this (400) or not so often (429)."""
+
+    def __init__(self, message, *, status: int = 409):
+        super().__init__(message)
+        self.message = str(message)
+        self.status = status
+
+    def __str__(self):
+        return self.message
+
+
+# --- helpers -----------------------------------------------------------------------------------------
+
+
+def allowed_transitions(status: str) -> tuple[str, ...]:
+    return TRANSITIONS.get(status, ())
+
+
+def _status_label(status: str) -> str:
+    return str(ProposalStatus(status).label) if status in ProposalStatus.values else str(status)
+
+
+def _require_signed_in(user) -> None:
+    if user is None or not user.is_authenticated or not user.is_active:
+        raise ActionRefused(_("Please sign in first."), status=403)
+
+
+def _on_commit_index(proposal_id: int) -> None:
+    def index():
+        from search import indexing
+
+        indexing.proposal_changed(proposal_id)
+
+    transaction.on_commit(index, robust=True)
+
+
+def _on_commit_publish(event: str, *, proposal_id: int, actor_id: int | None, **data) -> None:
+    def publish():
+        from notifications import events
+
+        events.publish(event, proposal_id=proposal_id, actor_id=actor_id, **data)
+
+    transaction.on_commit(publish, robust=True)
+
+
+def _actor_id(user) -> int | None:
+    return user.pk if user is not None and user.is_authenticated else None
+
+
+def _full_clean(instance, exclude=None) -> None:
+    instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+
+
+# --- rate limits -------------------------------------------------------------------------------------
+
+RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")
+PERIOD_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """``"5/h"`` -> (5, 3600); ``"10/m"`` -> (10, 60); ``"3/10m"`` -> (3, 600)."""
+    match = RATE.match(rate or "")
+    if not match:
+        raise ValueError(f"Bad rate {rate!r}: expected something like '5/h' or '10/m'.")
+    count, multiple, unit = match.groups()
+    return int(count), int(multiple or 1) * PERIOD_SECONDS[unit]
+
+
+def _rate_key(scope: str, user_id: int, period: int) -> str:
+    return f"proposals:rate:{scope}:{user_id}:{int(time.time() // period)}"
+
+
+def _check_rate(scope: str, user, rate: str, message: str) -> str:
+    """Refuse with 429 when ``user`` already used up ``rate`` in this window; return the counter key."""
+    limit, period = parse_rate(rate)
+    key = _rate_key(scope, user.pk, period)
+    cache.add(key, 0, timeout=period + 5)
+    if (cache.get(key) or 0) >= limit:
+        raise ActionRefused(message, status=429)
+    return key
+
+
+def _count_rate(key: str, period_hint: int = 86400) -> None:
+    def count():
+        try:
+            cache.incr(key)
+        except ValueError:
+            cache.add(key, 1, timeout=period_hint)
+
+    transaction.on_commit(count, robust=True)
+
+
+# --- proposals ---------------------------------------------------------------------------------------
+
+
+def _clean_proposal_fields(proposal: Proposal, *, latitude, longitude) -> None:
+    errors = {}
+    try:
+        proposal.latitude, proposal.longitude = validate_point(latitude, longitude)
+    except ValidationError as exc:
+        errors["latitude"] = exc.messages
+    try:
+        _full_clean(proposal, exclude=["latitude", "longitude", "author", "filed_by"])
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+
+
+def submit_proposal(
+    *,
+    author,
+    title: str,
+    description: str,
+    category,
+    area,
+    latitude=None,
+    longitude=None,
+    photos: Iterable = (),
+    filed_by=None,
+    channel: str = FilingChannel.ONLINE,
+) -> Proposal:
+    """File a new proposal in ``published`` with its first timeline entry and up to three photos.
+
+    Online, the author files it themselves and needs a verified e-mail address; ``in_person`` and ``phone``
+    proposals are filed by an administrator (``filed_by``) for the resident ``author``.
+    """
+    channel = FilingChannel(channel)
+    _require_signed_in(filed_by or author)
+    if channel == FilingChannel.ONLINE:
+        if filed_by is not None and filed_by.pk != author.pk:
+            raise ActionRefused(_("Staff filing for a resident must choose in person or by phone."), status=400)
+        if not can(author, "proposals.submit"):
+            raise ActionRefused(
+                _("Please confirm your e-mail address before you submit a proposal."),
+                status=403,
+            )
+        rate_key = _check_rate(
+            "proposal",
+            author,
+            settings.PROPOSAL_RATE_LIMIT,
+            _("You have submitted several proposals in a short time. Please wait a while before the next one."),
+        )
+    else:
+        if filed_by is None or not can(filed_by, "proposals.file_on_behalf"):
+            raise ActionRefused(_("Only district staff can file a proposal on a resident's behalf."), status=403)
+        rate_key = None
+
+    photos = list(photos or ())
+    if len(photos) > MAX_PHOTOS:
+        raise ValidationError({"photos": [_("Attach at most 3 photos.")]})
+
+    proposal = Proposal(
+        title=(title or "").strip(),
+        description=(description or "").strip(),
+        category=category,
+        area=area,
+        author=author,
+        filed_by=filed_by if channel != FilingChannel.ONLINE else None,
+        channel=channel,
+        status=ProposalStatus.PUBLISHED,
+    )
+    _clean_proposal_fields(proposal, latitude=latitude, longitude=longitude)
+    # Decode and re-encode every photo before touching the database: a bad one refuses the whole submission.
+    processed = []
+    for index, upload in enumerate(photos):
+        try:
+            processed.append(photo_processing.process_photo(upload))
+        except ValidationError as exc:
+            name = getattr(upload, "name", "") or _("photo %(number)s") % {"number": index + 1}
+            raise ValidationError({"photos": [f"{name}: {message}" for message in exc.messages]}) from exc
+
+    with transaction.atomic():
+        proposal.save()
+        for position, (image, thumbnail, width, height) in enumerate(processed):
+            photo = ProposalPhoto(proposal=proposal, position=position, width=width, height=height)
+            photo.image.save(image.name, image, save=False)
+            photo.thumbnail.save(thumbnail.name, thumbnail, save=False)
+            photo.save()
+        StatusChange.objects.create(
+            proposal=proposal,
+            from_status="",
+            to_status=ProposalStatus.PUBLISHED,
+            changed_by=filed_by or author,
+        )
+        if channel != FilingChannel.ONLINE:
+            audit_log(
+                instance=proposal,
+                action="livinglab.proposal.filed_on_behalf",
+                user=filed_by,
+                data={"channel": channel.value, "author_id": author.pk},
+            )
+        if rate_key:
+            _count_rate(rate_key)
+        _on_commit_index(proposal.pk)
+        _on_commit_publish("proposal.created", proposal_id=proposal.pk, actor_id=(filed_by or author).pk)
+    return proposal
+
+
+def edit_proposal(
+    proposal: Proposal, *, user, title: str, description: str, category, area, latitude=None, longitude=None
+) -> Proposal:
+    """Let the author correct their proposal until the first vote, for at most 30 minutes."""
+    _require_signed_in(user)
+    if proposal.author_id != user.pk:
+        raise ActionRefused(_("Only the author can edit this proposal."), status=403)
+    with transaction.atomic():
+        # Lock so a first vote arriving now either lands before (and we refuse) or after the edit.
+        locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        if not can(user, "proposals.edit", locked):
+            raise ActionRefused(
+                _("This proposal can no longer be edited: it has votes, or 30 minutes have passed."), status=409
+            )
+        locked.title = (title or "").strip()
+        locked.description = (description or "").strip()
+        locked.category = category
+        locked.area = area
+        _clean_proposal_fields(locked, latitude=latitude, longitude=longitude)
+        locked.save(update_fields=["title", "description", "category", "area", "latitude", "longitude", "updated_at"])
+        _on_commit_index(locked.pk)
+        _on_commit_publish("proposal.edited", proposal_id=locked.pk, actor_id=user.pk)
+    _copy_state(locked, proposal)
+    return proposal
+
+
+def _copy_state(source: Proposal, target: Proposal) -> None:
+    """Bring the caller's instance up to date with the row the service changed."""
+    if source is target:
+        return
+    for field in (
+        "title",
+        "description",
+        "category_id",
+        "area_id",
+        "latitude",
+        "longitude",
+        "status",
+        "vote_count",
+        "comment_count",
+        "is_hidden",
+        "hidden_reason",
+        "updated_at",
+    ):
+        setattr(target, field, getattr(source, field))
+    for relation in ("category", "area"):
+        if Proposal._meta.get_field(relation).is_cached(source):
+            setattr(target, relation, getattr(source, relation))
+
+
+def withdraw_proposal(proposal: Proposal, *, user, reason: str = "") -> Proposal:
+    """The author takes their proposal back before the district decides (``published``/``under_review``)."""
+    _require_signed_in(user)
+    if proposal.author_id != user.pk:
+        raise ActionRefused(_("Only the author can withdraw this proposal."), status=403)
+    _transition(proposal, to_status=ProposalStatus.WITHDRAWN, by=user, response=(reason or "").strip())
+    return proposal
+
+
+# --- status ------------------------------------------------------------------------------------------
+
+
+def change_status(proposal: Proposal, *, to_status: str, by, response: str = "", pilot=None) -> StatusChange:
+    """Move ``proposal`` along ``TRANSITIONS`` and record it on the public timeline and in the audit log.
+
+    ``by`` is the administrator making the move. ``by=None`` is reserved for moves code makes on its own
+    (the vote threshold in ``cast_vote``, a pilot page being published); it is never taken from a request.
+    Withdrawing belongs to the author: call ``withdraw_proposal``.
+    """
+    if by is not None:
+        _require_signed_in(by)
+        if to_status in AUTHOR_ONLY_STATUSES:
+            raise ActionRefused(_("Only the author can withdraw a proposal."), status=403)
+        if not can(by, "proposals.moderate"):
+            raise ActionRefused(_("Only district administrators can change a proposal's status."), status=403)
+    return _transition(proposal, to_status=to_status, by=by, response=(response or "").strip(), pilot=pilot)
+
+
+def _transition(proposal: Proposal, *, to_status: str, by, response: str = "", pilot=None) -> StatusChange:
+    if to_status not in ProposalStatus.values:
+        raise ActionRefused(_("“%(status)s” is not a proposal status.") % {"status": to_status}, status=400)
+    if response:
+        try:
+            validate_user_text(response)
+        except ValidationError as exc:
+            raise ValidationError({"response": exc.messages}) from exc
+        if len(response) > 5000:
+            raise ValidationError({"response": [_("The official response can be at most 5,000 characters.")]})
+    if to_status in RESPONSE_REQUIRED_STATUSES and by is not None and not response:
+        raise ValidationError({"response": [_("Please give the resident an official response explaining why.")]})
+    with transaction.atomic():
+        locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        change = _apply_transition(locked, to_status=to_status, by=by, response=response, pilot=pilot)
+    _copy_state(locked, proposal)
+    return change
+
+
+def _apply_transition(
+    locked: Proposal, *, to_status: str, by, response: str, pilot=None, action: str = ""
+) -> StatusChange:
+    """Inside an atomic block, with ``locked`` selected for update: check, move, record, announce."""
+    from_status = locked.status
+    if to_status not in allowed_transitions(from_status):
+        raise ActionRefused(
+            _("A proposal that is “%(from)s” cannot be moved to “%(to)s”.")
+            % {"from": _status_label(from_status), "to": _status_label(to_status)},
+            status=409,
+        )
+    if to_status == ProposalStatus.WITHDRAWN and not can(by, "proposals.withdraw", locked):
+        raise ActionRefused(_("Only the author can withdraw this proposal, before it is decided."), status=403)
+    locked.status = to_status
+    locked.save(update_fields=["status", "updated_at"])
+    change = StatusChange.objects.create(
+        proposal=locked,
+        from_status=from_status,
+        to_status=to_status,
+        changed_by=by,
+        official_response=response,
+        pilot=pilot,
+    )
+    audit_log(
+        instance=locked,
+        action=action or "livinglab.proposal.status",
+        user=by,
+        data={
+            "from_status": from_status,
+            "to_status": to_status,
+            "status_change_id": change.pk,
+            "response": response[:500],
+        },
+    )
+    _on_commit_index(locked.pk)
+    _on_commit_publish(
+        "proposal.status_changed",
+        proposal_id=locked.pk,
+        actor_id=_actor_id(by),
+        status_change_id=change.pk,
+        from_status=from_status,
+        to_status=to_status,
+    )
+    return change
+
+
+# --- votes -------------------------------------------------------------------------------------------
+
+
+def cast_vote(proposal: Proposal, *, user) -> Vote:
+    """Support ``proposal``. Voting twice returns the first vote; the counter stays exact under load.
+
+    Every vote takes the proposal's row lock, so votes on one proposal are counted one after another and
+    the move to ``under_review`` at ``settings.PROPOSAL_REVIEW_THRESHOLD`` happens exactly once.
+    """
+    _require_signed_in(user)
+    existing = Vote.objects.filter(user=user, proposal_id=proposal.pk).first()
+    if existing is not None:
+        return existing
+    with transaction.atomic():
+        locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        existing = Vote.objects.filter(user=user, proposal=locked).first()
+        if existing is not None:
+            _copy_state(locked, proposal)
+            return existing
+        _check_vote_allowed(locked, user)
+        try:
+            with transaction.atomic():
+                vote = Vote.objects.create(user=user, proposal=locked)
+        except IntegrityError:
+            # Only reachable without row locks (SQLite); the other request's vote is the one that counts.
+            _copy_state(locked, proposal)
+            return Vote.objects.get(user=user, proposal=locked)
+        Proposal.objects.filter(pk=locked.pk).update(vote_count=F("vote_count") + 1)
+        locked.refresh_from_db(fields=["vote_count", "status"])
+        threshold = settings.PROPOSAL_REVIEW_THRESHOLD
+        if locked.status == ProposalStatus.PUBLISHED and threshold and locked.vote_count >= threshold:
+            change = _apply_transition(
+                locked,
+                to_status=ProposalStatus.UNDER_REVIEW,
+                by=None,
+                response=str(THRESHOLD_RESPONSE % {"threshold": threshold}),
+                action="livinglab.proposal.vote_threshold",
+            )
+            _on_commit_publish(
+                "proposal.review_threshold_reached",
+                proposal_id=locked.pk,
+                actor_id=user.pk,
+                status_change_id=change.pk,
+                vote_count=locked.vote_count,
+                threshold=threshold,
+            )
+        _on_commit_index(locked.pk)
+        _on_commit_publish("proposal.voted", proposal_id=locked.pk, actor_id=user.pk, vote_count=locked.vote_count)
+    _copy_state(locked, proposal)
+    return vote
+
+
+def _check_vote_allowed(locked: Proposal, user) -> None:
+    if not locked.is_open_for_votes:
+        raise ActionRefused(
+            _("Voting is closed: this proposal is “%(status)s”.") % {"status": _status_label(locked.status)}
+            if not locked.is_hidden
+            else _("This proposal was hidden by a moderator."),
+            status=409,
+        )
+    if locked.author_id == user.pk:
+        raise ActionRefused(_("You cannot vote for your own proposal."), status=403)
+    if not can(user, "proposals.vote", locked):
+        raise ActionRefused(_("District administrators do not vote on proposals."), status=403)
+
+
+def withdraw_vote(proposal: Proposal, *, user) -> None:
+    """Take back a vote. Without a vote this does nothing; after voting closed, votes stay as cast."""
+    _require_signed_in(user)
+    if not Vote.objects.filter(user=user, proposal_id=proposal.pk).exists():
+        return
+    with transaction.atomic():
+        locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        if not locked.is_open_for_votes:
+            raise ActionRefused(
+                _("Voting is closed: this proposal is “%(status)s”, so votes can no longer be taken back.")
+                % {"status": _status_label(locked.status)},
+                status=409,
+            )
+        deleted, _rows = Vote.objects.filter(user=user, proposal=locked).delete()
+        if deleted:
+            Proposal.objects.filter(pk=locked.pk, vote_count__gt=0).update(vote_count=F("vote_count") - 1)
+            locked.refresh_from_db(fields=["vote_count"])
+            _on_commit_index(locked.pk)
+            _on_commit_publish(
+                "proposal.unvoted", proposal_id=locked.pk, actor_id=user.pk, vote_count=locked.vote_count
+            )
+    _copy_state(locked, proposal)
+
+
+# --- discussion --------------------------------------------------------------------------------------
+
+
+def post_comment(proposal: Proposal, *, author, body: str, parent: Comment | None = None) -> Comment:
+    """Add to the discussion. Replies go one level deep: a reply to a reply joins its thread's top comment."""
+    _require_signed_in(author)
+    if proposal.is_hidden or proposal.status == ProposalStatus.WITHDRAWN:
+        raise ActionRefused(_("The discussion on this proposal is closed."), status=409)
+    if not can(author, "proposals.comment", proposal):
+        raise ActionRefused(_("You cannot comment on this proposal."), status=403)
+    if parent is not None:
+        if parent.proposal_id != proposal.pk:
+            raise ActionRefused(_("You can only reply to a comment on the same proposal."), status=400)
+        if parent.parent_id is not None:
+            parent = parent.parent
+        if parent.is_removed or parent.is_hidden:
+            raise ActionRefused(_("This comment was removed, so it can no longer be replied to."), status=409)
+    rate_key = _check_rate(
+        "comment",
+        author,
+        settings.COMMENT_RATE_LIMIT,
+        _("You are commenting very quickly. Please wait a minute before posting again."),
+    )
+    comment = Comment(
+        proposal=proposal,
+        parent=parent,
+        author=author,
+        author_role=author.role if author.role in Role.values else Role.RESIDENT,
+        body=(body or "").strip(),
+    )
+    _full_clean(comment, exclude=["proposal", "parent", "author"])
+    with transaction.atomic():
+        comment.save()
+        Proposal.objects.filter(pk=proposal.pk).update(comment_count=F("comment_count") + 1)
+        _count_rate(rate_key)
+        _on_commit_index(proposal.pk)
+        _on_commit_publish(
+            "proposal.commented",
+            proposal_id=proposal.pk,
+            actor_id=author.pk,
+            comment_id=comment.pk,
+            parent_id=comment.parent_id,
+        )
+    proposal.comment_count = (proposal.comment_count or 0) + 1
+    return comment
+
+
+def edit_comment(comment: Comment, *, user, body: str) -> Comment:
+    """The author corrects their comment within 15 minutes of posting it."""
+    _require_signed_in(user)
+    if comment.author_id != user.pk:
+        raise ActionRefused(_("Only the author can edit this comment."), status=403)
+    if not can(user, "proposals.edit_comment", comment):
+        raise ActionRefused(_("Comments can only be edited for 15 minutes after posting."), status=409)
+    comment.body = (body or "").strip()
+    _full_clean(comment, exclude=["proposal", "parent", "author"])
+    comment.edited_at = timezone.now()
+    with transaction.atomic():
+        comment.save(update_fields=["body", "edited_at"])
+        _on_commit_publish(
+            "proposal.commented",
+            proposal_id=comment.proposal_id,
+            actor_id=user.pk,
+            comment_id=comment.pk,
+            parent_id=comment.parent_id,
+            edited=True,
+        )
+    return comment
+
+
+def _counts_in_discussion(comment: Comment) -> bool:
+    return not comment.is_removed and not comment.is_hidden
+
+
+def remove_comment(comment: Comment, *, user) -> Comment:
+    """The author deletes their comment; a "removed" placeholder keeps the replies' thread in place."""
+    _require_signed_in(user)
+    if comment.author_id != user.pk:
+        raise ActionRefused(_("Only the author can delete this comment."), status=403)
+    if comment.is_removed:
+        return comment
+    if not can(user, "proposals.remove_comment", comment):
+        raise ActionRefused(_("This comment can no longer be deleted."), status=409)
+    with transaction.atomic():
+        locked = Comment.objects.select_for_update().get(pk=comment.pk)
+        if locked.is_removed:
+            return locked
+        counted = _counts_in_discussion(locked)
+        locked.is_removed = True
+        locked.is_official_answer = False
+        locked.save(update_fields=["is_removed", "is_official_answer"])
+        if counted:
+            Proposal.objects.filter(pk=locked.proposal_id, comment_count__gt=0).update(
+                comment_count=F("comment_count") - 1
+            )
+        _on_commit_index(locked.proposal_id)
+        _on_commit_publish(
+            "proposal.commented",
+            proposal_id=locked.proposal_id,
+            actor_id=user.pk,
+            comment_id=locked.pk,
+            parent_id=locked.parent_id,
+            removed=True,
+        )
+    comment.is_removed = True
+    comment.is_official_answer = False
+    return comment
+
+
+def mark_official_answer(comment: Comment, *, by) -> Comment:
+    """Make an administrator's comment the district's official answer, replacing any earlier one."""
+    _require_signed_in(by)
+    if not can(by, "proposals.moderate"):
+        raise ActionRefused(_("Only district administrators can mark an official answer."), status=403)
+    if not can(by, "proposals.mark_official", comment):
+        raise ActionRefused(
+            _("Only a visible comment written by a district administrator can be the official answer."), status=409
+        )
+    with transaction.atomic():
+        Proposal.objects.select_for_update().filter(pk=comment.proposal_id).first()
+        Comment.objects.filter(proposal_id=comment.proposal_id, is_official_answer=True).exclude(pk=comment.pk).update(
+            is_official_answer=False
+        )
+        Comment.objects.filter(pk=comment.pk).update(is_official_answer=True)
+        comment.is_official_answer = True
+        audit_log(
+            instance=comment, action="livinglab.comment.official", user=by, data={"proposal_id": comment.proposal_id}
+        )
+        _on_commit_publish(
+            "proposal.official_answer", proposal_id=comment.proposal_id, actor_id=by.pk, comment_id=comment.pk
+        )
+    return comment
+
+
+# --- assessments and reports -------------------------------------------------------------------------
+
+
+def submit_assessment(
+    proposal: Proposal, *, expert, feasibility: int, cost_range: str, risks: str, recommendation: str, text: str
+) -> Assessment:
+    """An expert writes (or rewrites) their one structured review of ``proposal``."""
+    _require_signed_in(expert)
+    if not expert.is_expert:
+        raise ActionRefused(_("Only experts can write assessments."), status=403)
+    if not can(expert, "proposals.assess", proposal):
+        if proposal.author_id == expert.pk:
+            raise ActionRefused(_("Experts cannot assess their own proposal."), status=403)
+        raise ActionRefused(
+            _("Assessments are closed: this proposal is “%(status)s”.") % {"status": _status_label(proposal.status)},
+            status=409,
+        )
+    with transaction.atomic():
+        assessment = Assessment.objects.select_for_update().filter(proposal=proposal, expert=expert).first()
+        if assessment is None:
+            assessment = Assessment(proposal=proposal, expert=expert)
+        assessment.feasibility = feasibility
+        assessment.cost_range = cost_range
+        assessment.risks = (risks or "").strip()
+        assessment.recommendation = recommendation
+        assessment.text = (text or "").strip()
+        _full_clean(assessment, exclude=["proposal", "expert"])
+        try:
+            with transaction.atomic():
+                assessment.save()
+        except IntegrityError:
+            # Two first submissions at once: the other one won; update it instead.
+            existing = Assessment.objects.get(proposal=proposal, expert=expert)
+            assessment.pk = existing.pk
+            assessment.created_at = existing.created_at
+            assessment.save()
+        _on_commit_publish(
+            "proposal.assessed", proposal_id=proposal.pk, actor_id=expert.pk, assessment_id=assessment.pk
+        )
+    return assessment
+
+
+def report_content(
+    *, reporter, reason: str, proposal: Proposal | None = None, comment: Comment | None = None
+) -> Report:
+    """Flag a proposal or a comment for the moderators, once per person and item."""
+    _require_signed_in(reporter)
+    if (proposal is None) == (comment is None):
+        raise ActionRefused(_("Report either a proposal or a comment."), status=400)
+    if proposal is not None:
+        allowed = can(reporter, "proposals.report", proposal)
+        already = Report.objects.filter(reporter=reporter, proposal=proposal).exists()
+    else:
+        allowed = can(reporter, "proposals.report_comment", comment)
+        already = Report.objects.filter(reporter=reporter, comment=comment).exists()
+    if already:
+        raise ActionRefused(_("You have already reported this. The moderators will look at it."), status=409)
+    if not allowed:
+        raise ActionRefused(_("You cannot report this."), status=403)
+    report = Report(reporter=reporter, proposal=proposal, comment=comment, reason=(reason or "").strip())
+    _full_clean(report, exclude=["reporter", "proposal", "comment"])
+    try:
+        validate_user_text(report.reason)
+    except ValidationError as exc:
+        raise ValidationError({"reason": exc.messages}) from exc
+    try:
+        with transaction.atomic():
+            report.save()
+    except IntegrityError:
+        raise ActionRefused(_("You have already reported this. The moderators will look at it."), status=409) from None
+    return report
+
+
+# --- moderation --------------------------------------------------------------------------------------
+
+
+def _require_moderator(by) -> None:
+    _require_signed_in(by)
+    if not can(by, "proposals.moderate"):
+        raise ActionRefused(_("Only district administrators can moderate."), status=403)
+
+
+def _clean_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Please give a reason; the author will see it.")]})
+    if len(reason) > 300:
+        raise ValidationError({"reason": [_("The reason can be at most 300 characters.")]})
+    try:
+        validate_user_text(reason)
+    except ValidationError as exc:
+        raise ValidationError({"reason": exc.messages}) from exc
+    return reason
+
+
+def hide_proposal(proposal: Proposal, *, by, reason: str) -> Proposal:
+    """Take a proposal off the public site; its author still sees it, with the reason."""
+    _require_moderator(by)
+    reason = _clean_reason(reason)
+    with transaction.atomic():
+        locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        if not locked.is_hidden:
+            locked.is_hidden = True
+            locked.hidden_reason = reason
+            locked.save(update_fields=["is_hidden", "hidden_reason", "updated_at"])
+            Report.objects.filter(proposal=locked, resolved_at__isnull=True).update(resolved_at=timezone.now())
+            audit_log(instance=locked, action="livinglab.proposal.hide", user=by, data={"reason": reason})
+            _on_commit_index(locked.pk)
+            _on_commit_publish("proposal.hidden", proposal_id=locked.pk, actor_id=by.pk, reason=reason)
+    _copy_state(locked, proposal)
+    return proposal
+
+
+def unhide_proposal(proposal: Proposal, *, by) -> Proposal:
+    _require_moderator(by)
+    with transaction.atomic():
+        locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        if locked.is_hidden:
+            previous = locked.hidden_reason
+            locked.is_hidden = False
+            locked.hidden_reason = ""
+            locked.save(update_fields=["is_hidden", "hidden_reason", "updated_at"])
+            audit_log(instance=locked, action="livinglab.proposal.unhide", user=by, data={"previous_reason": previous})
+            _on_commit_index(locked.pk)
+            _on_commit_publish("proposal.unhidden", proposal_id=locked.pk, actor_id=by.pk)
+    _copy_state(locked, proposal)
+    return proposal
+
+
+def hide_comment(comment: Comment, *, by, reason: str) -> Comment:
+    """Hide a comment behind a moderator's note; it no longer counts in the discussion."""
+    _require_moderator(by)
+    reason = _clean_reason(reason)
+    with transaction.atomic():
+        locked = Comment.objects.select_for_update().get(pk=comment.pk)
+        if not locked.is_hidden:
+            counted = _counts_in_discussion(locked)
+            locked.is_hidden = True
+            locked.hidden_reason = reason
+            locked.is_official_answer = False
+            locked.save(update_fields=["is_hidden", "hidden_reason", "is_official_answer"])
+            if counted:
+                Proposal.objects.filter(pk=locked.proposal_id, comment_count__gt=0).update(
+                    comment_count=F("comment_count") - 1
+                )
+            Report.objects.filter(comment=locked, resolved_at__isnull=True).update(resolved_at=timezone.now())
+            audit_log(
+                instance=locked,
+                action="livinglab.comment.hide",
+                user=by,
+                data={"reason": reason, "proposal_id": locked.proposal_id},
+            )
+            _on_commit_index(locked.proposal_id)
+            _on_commit_publish(
+                "proposal.comment_hidden", proposal_id=locked.proposal_id, actor_id=by.pk, comment_id=locked.pk
+            )
+    for field in ("is_hidden", "hidden_reason", "is_official_answer"):
+        setattr(comment, field, getattr(locked, field))
+    return comment
+
+
+def unhide_comment(comment: Comment, *, by) -> Comment:
+    _require_moderator(by)
+    with transaction.atomic():
+        locked = Comment.objects.select_for_update().get(pk=comment.pk)
+        if locked.is_hidden:
+            previous = locked.hidden_reason
+            locked.is_hidden = False
+            locked.hidden_reason = ""
+            locked.save(update_fields=["is_hidden", "hidden_reason"])
+            if not locked.is_removed:
+                Proposal.objects.filter(pk=locked.proposal_id).update(comment_count=F("comment_count") + 1)
+            audit_log(
+                instance=locked,
+                action="livinglab.comment.unhide",
+                user=by,
+                data={"previous_reason": previous, "proposal_id": locked.proposal_id},
+            )
+            _on_commit_index(locked.proposal_id)
+            _on_commit_publish(
+                "proposal.commented",
+                proposal_id=locked.proposal_id,
+                actor_id=by.pk,
+                comment_id=locked.pk,
+                parent_id=locked.parent_id,
+                unhidden=True,
+            )
+    for field in ("is_hidden", "hidden_reason"):
+        setattr(comment, field, getattr(locked, field))
+    return comment
