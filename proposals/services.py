@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -118,7 +118,22 @@ def _actor_id(user) -> int | None:
 
 
 def _full_clean(instance, exclude=None) -> None:
-    instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    """Model validation, plus the length limits Django only enforces in forms for text fields."""
+    errors = {}
+    try:
+        instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        errors = exc.message_dict
+    for field in instance._meta.concrete_fields:
+        if isinstance(field, models.TextField) and field.max_length and field.name not in errors:
+            value = getattr(instance, field.attname) or ""
+            if len(value) > field.max_length:
+                errors[field.name] = [
+                    _("Ensure this value has at most %(limit)d characters (it has %(length)d).")
+                    % {"limit": field.max_length, "length": len(value)}
+                ]
+    if errors:
+        raise ValidationError(errors)
 
 
 # --- rate limits -------------------------------------------------------------------------------------
