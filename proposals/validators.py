@@ -10,7 +10,7 @@ from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
 # Something that looks like an HTML tag, comment or doctype: "<b>", "</script>", "<img src=x>", "<!-- -->".
-HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z!?][^>]*>")
+HTML_TAG = re.compile(r"<(?:[a-zA-Z]|/[a-zA-Z]|!|\?)[^>]*>")
 # Markdown link targets: inline "[text](target)" and reference "[label]: target".
 INLINE_LINK_TARGET = re.compile(r"\]\(\s*<?\s*([^)\s>]*)")
 REFERENCE_LINK_TARGET = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?\s*(\S*)", re.MULTILINE)
