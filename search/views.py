@@ -1,6 +1,114 @@
+"""The search page (proposals, pilots and pages) and the "similar proposals" hint on the submission form."""
+
+import logging
+
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+from wagtail.models import Page
+
+from .interface import (
+    DEFAULT_RADIUS_KM,
+    MAX_QUERY_LENGTH,
+    MAX_RADIUS_KM,
+    SIMILAR_MIN_TITLE_LENGTH,
+    Near,
+    Point,
+    Sort,
+    normalise_query,
+    search_proposals,
+    similar_proposals,
+)
+
+logger = logging.getLogger(__name__)
+
+PAGE_RESULTS = 10
+FACET_TITLES = {"status": _("Status"), "category": _("Category"), "area": _("Area")}
 
 
+def parse_near(params) -> Near | None:
+    point = Point.parse(params.get("lat"), params.get("lon"))
+    if point is None:
+        return None
+    try:
+        radius = float(params.get("radius") or DEFAULT_RADIUS_KM)
+    except ValueError:
+        radius = DEFAULT_RADIUS_KM
+    if not 0.1 <= radius <= MAX_RADIUS_KM:
+        radius = DEFAULT_RADIUS_KM
+    return Near(point, radius)
+
+
+def url_with(params, **changes) -> str:
+    """The current query string with some parameters replaced (None removes one); the page always resets."""
+    query = params.copy()
+    for key, value in {"page": None, **changes}.items():
+        if value is None:
+            query.pop(key, None)
+        else:
+            query[key] = value
+    encoded = query.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+def search_pages(query: str) -> tuple[list, bool]:
+    """Live public Wagtail pages (pilots, standard pages) through Wagtail's configured search backend."""
+    if not query:
+        return [], False
+    try:
+        return list(Page.objects.live().public().specific().search(query)[:PAGE_RESULTS]), False
+    except Exception:  # noqa: BLE001 - a failing page index must not take proposal search down with it
+        logger.exception("Wagtail page search failed")
+        return [], True
+
+
+@require_GET
 def search(request):
-    query = request.GET.get("q", "").strip()[:200]
-    return render(request, "search/search.html", {"query": query})
+    params = request.GET
+    query, truncated = normalise_query(params.get("q", ""))
+    filters = {name: params.get(name) for name in FACET_TITLES if params.get(name)}
+    near = parse_near(params)
+    result = search_proposals(query, filters=filters, sort=params.get("sort"), page=params.get("page"), near=near)
+    pages, pages_failed = search_pages(query)
+
+    facets = []
+    for name, values in result.facets.items():
+        for value in values:
+            value.url = url_with(params, **{name: None if value.selected else value.key})
+        facets.append({"name": name, "title": FACET_TITLES[name], "values": values})
+    active_filters = [
+        {"name": name, "title": FACET_TITLES[name], "value": value, "remove_url": url_with(params, **{name: None})}
+        for name, value in result.filters.items()
+    ]
+    sorts = [
+        {"value": value, "label": label, "url": url_with(params, sort=value), "current": value == result.sort}
+        for value, label in Sort.choices
+        if value != Sort.DISTANCE or near
+    ]
+    context = {
+        "query": query,
+        "truncated": truncated,
+        "max_query_length": MAX_QUERY_LENGTH,
+        "result": result,
+        "facets": facets,
+        "active_filters": active_filters,
+        "sorts": sorts,
+        "near": near,
+        "near_remove_url": url_with(params, lat=None, lon=None, radius=None, sort=None),
+        "previous_url": url_with(params, page=str(result.page - 1)) if result.has_previous else None,
+        "next_url": url_with(params, page=str(result.page + 1)) if result.has_next else None,
+        "pages": pages,
+        "pages_failed": pages_failed,
+    }
+    return render(request, "search/search.html", context)
+
+
+@require_GET
+def similar(request):
+    """A fragment for htmx: open proposals like the one being typed, to support instead of filing a duplicate."""
+    title, _truncated = normalise_query(request.GET.get("title", ""))
+    proposals = []
+    if len(title) >= SIMILAR_MIN_TITLE_LENGTH:
+        point = Point.parse(request.GET.get("latitude"), request.GET.get("longitude"))
+        proposals = similar_proposals(title, request.GET.get("description", "")[:5000], point=point)
+    return render(request, "search/includes/similar_proposals.html", {"similar": proposals, "title": title})
