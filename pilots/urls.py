@@ -1,3 +1,9 @@
+from django.urls import path
+
+from . import views
+
 app_name = "pilots"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("<int:pilot_id>/feedback/", views.feedback, name="feedback"),
+]

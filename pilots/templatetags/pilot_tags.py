@@ -1,0 +1,46 @@
+"""Template tags that show pilots elsewhere on the site, e.g. on the proposal a pilot answers."""
+
+from django import template
+
+from ..models import PilotPage
+
+register = template.Library()
+
+
+@register.inclusion_tag("pilots/includes/proposal_pilot_summary.html")
+def proposal_pilot_summary(proposal):
+    """The published pilot answering ``proposal``: title, link, status and how its metrics are doing."""
+    pilot = (
+        PilotPage.objects.live()
+        .public()
+        .filter(pilot_proposals__proposal=proposal)
+        .order_by("-first_published_at", "-pk")
+        .first()
+    )
+    metrics = list(pilot.metrics.all()) if pilot else []
+    measured = [m for m in metrics if m.actual is not None]
+    return {
+        "pilot": pilot,
+        "metrics": metrics,
+        "measured_count": len(measured),
+        "met_count": sum(1 for m in measured if m.target_met),
+    }
+
+
+@register.filter
+def krw(value):
+    """12345678 -> "₩12,345,678"."""
+    if value in (None, ""):
+        return ""
+    return f"₩{int(value):,}"
+
+
+@register.filter
+def trim_number(value):
+    """Decimal('12.500') -> '12.5', Decimal('3.000') -> '3'; None stays empty."""
+    if value is None:
+        return ""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text

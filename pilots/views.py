@@ -1,0 +1,98 @@
+"""Pilot endpoints outside the page tree: residents' feedback and the administrators' CSV import."""
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from .csv_import import HEADER, MAX_ROWS, ResultsImportFailed, import_results
+from .forms import FeedbackForm, ResultsImportForm
+from .models import PilotPage
+from .services import FeedbackRefused, feedback_context, submit_feedback
+
+FEEDBACK_PARTIAL = "pilots/includes/feedback.html"
+
+
+def _feedback_response(request, pilot: PilotPage, *, form=None, error: str = "", notice: str = "", status=200):
+    if request.htmx:
+        context = {"page": pilot, "feedback_error": error, "feedback_notice": notice}
+        context.update(feedback_context(pilot, user=request.user, form=form))
+        return render(request, FEEDBACK_PARTIAL, context, status=status)
+    if status < 400:
+        messages.success(request, notice)
+        return redirect(f"{pilot.url}#pilot-feedback")
+    # Without JavaScript a refused rating shows the whole page again, with the reason next to the form.
+    context = pilot.get_context(request)
+    context.update(feedback_context(pilot, user=request.user, form=form))
+    context["feedback_error"] = error
+    return TemplateResponse(request, pilot.get_template(request), context, status=status)
+
+
+@require_POST
+def feedback(request, pilot_id: int):
+    """A resident rates a pilot's results, or changes their rating."""
+    pilot = get_object_or_404(PilotPage.objects.live().public().specific(), pk=pilot_id)
+    if not request.user.is_authenticated and not request.htmx:
+        return redirect_to_login(pilot.url)
+    form = FeedbackForm(request.POST)
+    if not form.is_valid():
+        error = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        return _feedback_response(request, pilot, form=form, error=error, status=400)
+    try:
+        _feedback, created = submit_feedback(
+            pilot, user=request.user, rating=form.cleaned_data["rating"], comment=form.cleaned_data["comment"]
+        )
+    except FeedbackRefused as exc:
+        return _feedback_response(request, pilot, form=form, error=str(exc.message), status=exc.status)
+    notice = _("Thank you: your rating is saved.") if created else _("Your rating is updated.")
+    return _feedback_response(request, pilot, notice=notice)
+
+
+def import_results_view(request, page_id: int):
+    """Admin view: upload a CSV of dated values into a pilot's series (administrators who may publish it)."""
+    pilot = get_object_or_404(PilotPage, pk=page_id)
+    # Imported values go live at once, outside moderation, so importing needs the right to publish.
+    if not pilot.permissions_for_user(request.user).can_publish():
+        raise PermissionDenied
+    form = ResultsImportForm(request.POST or None, request.FILES or None)
+    errors = []
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                summary = import_results(pilot, form.cleaned_data["csv_file"])
+            except ResultsImportFailed as exc:
+                errors = exc.errors
+                status = 400
+            else:
+                messages.success(
+                    request,
+                    _("Imported %(total)s values into “%(title)s” (%(created)s new, %(updated)s changed).")
+                    % {
+                        "total": summary.total,
+                        "title": pilot.title,
+                        "created": summary.created,
+                        "updated": summary.updated,
+                    },
+                )
+                return redirect(reverse("wagtailadmin_pages:edit", args=[pilot.pk]))
+        else:
+            status = 400
+    return TemplateResponse(
+        request,
+        "pilots/admin/import_results.html",
+        {
+            "pilot": pilot,
+            "form": form,
+            "errors": errors[:200],
+            "error_count": len(errors),
+            "series": list(pilot.series.all()),
+            "header": ",".join(HEADER),
+            "max_rows": MAX_ROWS,
+        },
+        status=status,
+    )
