@@ -1,3 +1,7 @@
 """Every app's WebSocket routes, gathered in one list for ``asgi.py``."""
 
-websocket_urlpatterns: list = []
+from notifications.routing import websocket_urlpatterns as notification_routes
+from pilots.routing import websocket_urlpatterns as pilot_routes
+from proposals.routing import websocket_urlpatterns as proposal_routes
+
+websocket_urlpatterns: list = [*proposal_routes, *pilot_routes, *notification_routes]

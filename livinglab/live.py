@@ -1,0 +1,217 @@
+"""Live updates: group names, the broadcast helper, and the base class of the pushing consumers.
+
+Groups are named from primary keys only (``proposal-<id>``, ``proposal-list``, ``pilot-<id>``, ``user-<id>``),
+so no title or user input ever reaches the channel layer's key space. A push is a ``live.push`` message that
+carries HTML rendered from the page's own partials, once per site language, and optionally a second version
+for signed-in viewers; the consumer sends the one that fits its socket and htmx swaps it in out of band.
+"""
+
+import logging
+from html.parser import HTMLParser
+
+from asgiref.sync import async_to_sync
+from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation.trans_real import get_supported_language_variant, parse_accept_lang_header
+
+logger = logging.getLogger(__name__)
+
+PROPOSAL_LIST_GROUP = "proposal-list"
+
+# Close codes a browser sees; htmx's ws extension reconnects only on 1006/1011/1012/1013, so these stop it.
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_NOT_FOUND = 4404
+
+
+def proposal_group(pk: int) -> str:
+    return f"proposal-{int(pk)}"
+
+
+def pilot_group(pk: int) -> str:
+    return f"pilot-{int(pk)}"
+
+
+def user_group(pk: int) -> str:
+    return f"user-{int(pk)}"
+
+
+def render_in_each_language(template_name: str, context: dict) -> dict[str, str]:
+    """The same partial rendered once per site language, for sockets whose viewers read different ones."""
+    rendered = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            rendered[code] = render_to_string(template_name, context)
+    return rendered
+
+
+def push_message(
+    anonymous: dict[str, str], *, signed_in: dict[str, str] | None = None, actor_id: int | None = None
+) -> dict:
+    """A ``live.push`` message: what anonymous viewers get, what signed-in ones get, and who caused it.
+
+    ``actor_id`` lets the actor's own sockets skip the push: their own htmx request already swapped in a
+    render made for them, which a render made for everyone would overwrite.
+    """
+    return {"type": "live.push", "anonymous": anonymous, "signed_in": signed_in, "actor_id": actor_id}
+
+
+def broadcast(messages: list[tuple[str, dict]]) -> bool:
+    """Send ``(group, message)`` pairs over the channel layer; log and return False on any failure.
+
+    Called after commit from request threads, so a Redis outage must cost a log line, never the response.
+    """
+    if not messages:
+        return True
+    layer = get_channel_layer()
+    if layer is None:
+        return False
+    try:
+        async_to_sync(_send_all)(layer, messages)
+    except Exception:
+        logger.exception("Live update broadcast to %s failed", ", ".join(sorted({group for group, _ in messages})))
+        return False
+    return True
+
+
+async def _send_all(layer, messages):
+    for group, message in messages:
+        await layer.group_send(group, message)
+
+
+class _ElementExtractor(HTMLParser):
+    """Finds the element with a given id and keeps its exact source, children included."""
+
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+    def __init__(self, element_id: str):
+        super().__init__(convert_charrefs=False)
+        self.element_id = element_id
+        self.start = None
+        self.end = None
+        self.depth = 0
+        self._line_offsets = []
+
+    def feed_source(self, source: str):
+        offset = 0
+        for line in source.splitlines(keepends=True):
+            self._line_offsets.append(offset)
+            offset += len(line)
+        self.feed(source)
+        self.close()
+
+    def _position(self) -> int:
+        line, column = self.getpos()
+        return self._line_offsets[line - 1] + column
+
+    def handle_starttag(self, tag, attrs):
+        if self.end is not None:
+            return
+        if self.start is None:
+            if dict(attrs).get("id") == self.element_id:
+                self.start = self._position()
+                if tag in self.VOID:
+                    self.end = self.start + len(self.get_starttag_text())
+                else:
+                    self.depth = 1
+        elif tag not in self.VOID:
+            self.depth += 1
+
+    def handle_endtag(self, tag):
+        if self.start is None or self.end is not None:
+            return
+        self.depth -= 1
+        if self.depth == 0:
+            self.end = self._position() + len(f"</{tag}>")
+
+
+def extract_element(source: str, element_id: str) -> str:
+    """The outer HTML of the element with ``element_id`` in rendered ``source``, or "" if it is absent.
+
+    Lets a push carry one small piece of a partial (a vote count) while the markup keeps one source.
+    """
+    extractor = _ElementExtractor(element_id)
+    extractor.feed_source(source)
+    if extractor.start is None or extractor.end is None:
+        return ""
+    return source[extractor.start : extractor.end]
+
+
+def language_from_scope(scope) -> str:
+    """The site language a socket's viewer reads: their language cookie, else Accept-Language, else default."""
+    cookie = scope.get("cookies", {}).get(settings.LANGUAGE_COOKIE_NAME)
+    candidates = [cookie] if cookie else []
+    headers = dict(scope.get("headers") or [])
+    accept = headers.get(b"accept-language", b"").decode("latin-1")
+    candidates += [code for code, _quality in parse_accept_lang_header(accept) if code != "*"]
+    for candidate in candidates:
+        try:
+            return get_supported_language_variant(candidate)
+        except LookupError:
+            continue
+    return settings.LANGUAGE_CODE
+
+
+class LiveConsumer(AsyncWebsocketConsumer):
+    """A socket that only listens: it joins the groups ``live_groups`` allows and relays their pushes.
+
+    Subclasses return the group names, or None to refuse. A refusal is sent after accepting the handshake,
+    with a 44xx close code: the browser then sees why, and htmx does not retry it forever.
+    """
+
+    refusal_code = CLOSE_NOT_FOUND
+
+    async def live_groups(self) -> list[str] | None:
+        raise NotImplementedError
+
+    async def connect(self):
+        self.user = self.scope.get("user")
+        self.language = language_from_scope(self.scope)
+        self.joined = []
+        groups = await self.live_groups()
+        if groups is None:
+            await self.accept()
+            await self.close(code=self.refusal_code)
+            return
+        for group in groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.joined.append(group)
+        await self.accept()
+
+    async def disconnect(self, code):
+        for group in getattr(self, "joined", []):
+            try:
+                await self.channel_layer.group_discard(group, self.channel_name)
+            except Exception:
+                # The layer may be the reason we are closing (Redis gone); nothing left to clean then.
+                logger.warning("Could not leave live group %s", group, exc_info=True)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        """Clients have nothing to say on these sockets; anything they send is ignored."""
+
+    @property
+    def is_signed_in(self) -> bool:
+        return bool(self.user is not None and getattr(self.user, "is_authenticated", False))
+
+    def pick(self, variants: dict[str, str] | None) -> str:
+        if not variants:
+            return ""
+        return variants.get(self.language) or variants.get(settings.LANGUAGE_CODE) or next(iter(variants.values()))
+
+    async def live_push(self, event):
+        if event.get("actor_id") and self.is_signed_in and event["actor_id"] == self.user.pk:
+            return
+        variants = event.get("signed_in") if self.is_signed_in and event.get("signed_in") else event["anonymous"]
+        html = self.pick(variants)
+        if html:
+            await self.send(text_data=html)
+
+    async def live_close(self, event):
+        await self.close(code=event.get("code", CLOSE_NOT_FOUND))
+
+
+def render_for(language: str, template_name: str, context: dict) -> str:
+    with translation.override(language):
+        return render_to_string(template_name, context)
