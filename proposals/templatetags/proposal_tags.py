@@ -41,12 +41,18 @@ def has_voted(user, proposal) -> bool:
 def proposal_comments(proposal):
     """Top-level comments with their replies and authors, in three queries whatever their number."""
     replies = Comment.objects.select_related("author").order_by("created_at", "id")
-    return list(
+    thread = list(
         Comment.objects.filter(proposal=proposal, parent__isnull=True)
         .select_related("author")
         .prefetch_related(Prefetch("replies", queryset=replies))
         .order_by("created_at", "id")
     )
+    # The comment rules look at comment.proposal: hand them the instance we have instead of a query each.
+    for comment in thread:
+        comment.proposal = proposal
+        for reply in comment.replies.all():
+            reply.proposal = proposal
+    return thread
 
 
 @register.simple_tag
