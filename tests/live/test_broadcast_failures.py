@@ -1,0 +1,73 @@
+"""A broken channel layer costs a log line, never the request that caused the push."""
+
+import logging
+import socket
+import time
+
+import pytest
+from django.urls import reverse
+
+from notifications.models import Follow
+from proposals.models import Vote
+from tests.factories import ProposalFactory, ResidentFactory
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]  # nothing listens here once the probe closes
+
+
+@pytest.fixture
+def redis_down(settings):
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [f"redis://127.0.0.1:{closed_port()}/0"]},
+        }
+    }
+
+
+@pytest.mark.django_db
+def test_a_vote_succeeds_while_redis_is_down(client, redis_down, caplog, django_capture_on_commit_callbacks):
+    proposal = ProposalFactory()
+    voter = ResidentFactory()
+    client.force_login(voter)
+    started = time.monotonic()
+    with caplog.at_level(logging.ERROR, logger="livinglab.live"):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(reverse("proposals:vote", args=[proposal.pk]))
+    elapsed = time.monotonic() - started
+    assert response.status_code == 302
+    assert Vote.objects.filter(user=voter, proposal=proposal).exists()
+    assert Follow.objects.filter(user=voter, proposal=proposal).exists()  # the database side effects still ran
+    assert "Live update broadcast to proposal-" in caplog.text
+    assert elapsed < 5, f"a refused connection should fail fast, took {elapsed:.1f}s"
+
+
+@pytest.mark.django_db
+def test_an_htmx_vote_gets_its_panel_while_redis_is_down(client, redis_down, django_capture_on_commit_callbacks):
+    proposal = ProposalFactory()
+    client.force_login(ResidentFactory())
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("proposals:vote", args=[proposal.pk]), headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert f'id="vote-panel-{proposal.pk}"' in response.text
+
+
+@pytest.mark.django_db
+def test_reading_a_notification_succeeds_while_redis_is_down(
+    client, redis_down, caplog, django_capture_on_commit_callbacks
+):
+    from notifications.models import Notification
+
+    user = ResidentFactory()
+    notification = Notification.objects.create(recipient=user, kind="reply", text="Someone replied")
+    client.force_login(user)
+    with caplog.at_level(logging.ERROR, logger="livinglab.live"):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(reverse("notifications:mark_read", args=[notification.pk]))
+    assert response.status_code == 302
+    notification.refresh_from_db()
+    assert notification.is_read
+    assert f"Live update broadcast to user-{user.pk} failed" in caplog.text
