@@ -34,9 +34,8 @@ def test_a_vote_succeeds_while_redis_is_down(client, redis_down, caplog, django_
     voter = ResidentFactory()
     client.force_login(voter)
     started = time.monotonic()
-    with caplog.at_level(logging.ERROR, logger="livinglab.live"):
-        with django_capture_on_commit_callbacks(execute=True):
-            response = client.post(reverse("proposals:vote", args=[proposal.pk]))
+    with caplog.at_level(logging.ERROR, logger="livinglab.live"), django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("proposals:vote", args=[proposal.pk]))
     elapsed = time.monotonic() - started
     assert response.status_code == 302
     assert Vote.objects.filter(user=voter, proposal=proposal).exists()
@@ -64,9 +63,8 @@ def test_reading_a_notification_succeeds_while_redis_is_down(
     user = ResidentFactory()
     notification = Notification.objects.create(recipient=user, kind="reply", text="Someone replied")
     client.force_login(user)
-    with caplog.at_level(logging.ERROR, logger="livinglab.live"):
-        with django_capture_on_commit_callbacks(execute=True):
-            response = client.post(reverse("notifications:mark_read", args=[notification.pk]))
+    with caplog.at_level(logging.ERROR, logger="livinglab.live"), django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("notifications:mark_read", args=[notification.pk]))
     assert response.status_code == 302
     notification.refresh_from_db()
     assert notification.is_read
