@@ -6,7 +6,7 @@ rebuild fills a fresh index and swaps the alias in one atomic step while search 
 
 from django.conf import settings
 from django.utils import timezone
-from elasticsearch_dsl import Date, Document, GeoPoint, Integer, Keyword, Text, analyzer
+from elasticsearch_dsl import Date, Document, GeoPoint, Integer, Keyword, MetaField, Text, analyzer
 
 from proposals.models import Proposal
 
@@ -43,6 +43,10 @@ class ProposalDocument(Document):
     created_at = Date()
     updated_at = Date()
     location = GeoPoint()
+
+    class Meta:
+        # A field the code does not declare is a bug, not something to guess a mapping for.
+        dynamic = MetaField("strict")
 
     class Index:
         name = "livinglab-proposals"

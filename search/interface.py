@@ -10,6 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db import models
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +28,10 @@ DEFAULT_RADIUS_KM = 1.0
 MAX_RADIUS_KM = 20.0
 EARTH_RADIUS_KM = 6371.0088
 FACETS = ("status", "category", "area")
+# After the cluster fails a read, searches go straight to the database for a while instead of each waiting for
+# the timeout again. Writes still try every time: they are what the outbox exists for.
+CLUSTER_DOWN_KEY = "search:cluster-unavailable"
+CLUSTER_DOWN_SECONDS = 30
 
 
 class Sort(models.TextChoices):
@@ -224,12 +229,17 @@ def search_proposals(
         return SearchResult(query=text, hits=[], total=0, page=1, page_size=PAGE_SIZE, sort=request.sort, near=near)
 
     backend = get_backend()
-    try:
-        result = backend.search(request)
-    except SearchUnavailable:
-        logger.warning("Search cluster unavailable; answering from the database", exc_info=True)
+    if backend.indexes and cache.get(CLUSTER_DOWN_KEY):
         result = DatabaseBackend().search(request)
         result.degraded = True
+    else:
+        try:
+            result = backend.search(request)
+        except SearchUnavailable:
+            logger.warning("Search cluster unavailable; answering from the database", exc_info=True)
+            cache.set(CLUSTER_DOWN_KEY, True, CLUSTER_DOWN_SECONDS)
+            result = DatabaseBackend().search(request)
+            result.degraded = True
     label_facets(result)
     return result
 
@@ -243,10 +253,13 @@ def similar_proposals(title: str | None, text: str | None = "", point: Point | N
     if len(title) < SIMILAR_MIN_TITLE_LENGTH or not query_terms(title):
         return []
     backend = get_backend()
+    if backend.indexes and cache.get(CLUSTER_DOWN_KEY):
+        backend = DatabaseBackend()
     try:
         return backend.similar(title=title, text=text, point=point, limit=SIMILAR_LIMIT)
     except SearchUnavailable:
         logger.warning("Search cluster unavailable; similar proposals from the database", exc_info=True)
+        cache.set(CLUSTER_DOWN_KEY, True, CLUSTER_DOWN_SECONDS)
         return DatabaseBackend().similar(title=title, text=text, point=point, limit=SIMILAR_LIMIT)
 
 

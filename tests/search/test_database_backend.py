@@ -173,7 +173,8 @@ def test_pagination_pages_through_twenty_at_a_time(db):
         ProposalFactory(title=f"Bench repair request number {number}")
     first = search_proposals("bench")
     second = search_proposals("bench", page=2)
-    assert (first.total, len(first.hits), first.num_pages, first.has_next, first.has_previous) == (25, 20, 2, True, False)
+    assert (first.total, len(first.hits), first.num_pages) == (25, 20, 2)
+    assert (first.has_next, first.has_previous) == (True, False)
     assert (len(second.hits), second.has_next, second.has_previous, second.start_index) == (5, False, True, 21)
     assert not {hit.proposal.pk for hit in first.hits} & {hit.proposal.pk for hit in second.hits}
 

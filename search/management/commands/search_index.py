@@ -74,7 +74,9 @@ class Command(BaseCommand):
         self.stdout.write(f"Created index {name}.")
         total = Proposal.objects.public().count()
         errors = []
-        bar = tqdm(total=total, unit="doc", desc="Indexing", file=sys.stderr, disable=not progress)
+        # tqdm redraws one line with "\r"; it writes to the raw stream under the command's stderr wrapper.
+        stream = getattr(self.stderr, "_out", sys.stderr)
+        bar = tqdm(total=total, unit="doc", desc="Indexing", file=stream, disable=not progress)
         try:
             for ok, item in streaming_bulk(
                 client, rebuild_actions(name), chunk_size=REBUILD_CHUNK, raise_on_error=False, max_retries=2

@@ -1,0 +1,95 @@
+"""(c) and (d): the cluster is down (a closed loopback port) or hanging (a socket that never answers).
+
+Residents' writes must succeed quickly either way, the outbox must keep every write, and a later sync against
+an answering server (the loopback stand-in, not a cluster) must empty it.
+"""
+
+import io
+import statistics
+import time
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+
+from search.indexing import proposal_changed
+from search.interface import search_proposals, similar_proposals
+from search.models import IndexOutbox
+from tests.factories import CategoryFactory, DongFactory, ProposalFactory, ResidentFactory
+
+from .loopback_elasticsearch import LoopbackElasticsearch
+
+pytestmark = pytest.mark.django_db
+
+
+def submit(author, category, area, number, capture):
+    """One submission the way services do it: create in a transaction, index after commit."""
+    started = time.perf_counter()
+    with capture(execute=True), transaction.atomic():
+        proposal = ProposalFactory(title=f"가로등 고장 신고 {number}", author=author, category=category, area=area)
+        transaction.on_commit(lambda: proposal_changed(proposal.pk))
+    return time.perf_counter() - started
+
+
+def test_cluster_down_100_submissions_succeed_fast_queue_all_and_sync_empties_the_outbox(
+    cluster_down, settings, django_capture_on_commit_callbacks
+):
+    author, category, area = ResidentFactory(), CategoryFactory(), DongFactory()
+    durations = [submit(author, category, area, number, django_capture_on_commit_callbacks) for number in range(100)]
+
+    p95 = statistics.quantiles(durations, n=20)[-1]
+    assert p95 < 1.0, f"p95 {p95:.3f}s"
+    assert IndexOutbox.objects.count() == 100
+    assert all("Connection" in error for error in IndexOutbox.objects.values_list("last_error", flat=True))
+
+    with LoopbackElasticsearch() as server:
+        settings.ELASTICSEARCH_URL = server.url
+        server.state.indices["test-proposals-1"] = {"body": {}, "docs": {}}
+        server.state.aliases["test-proposals"] = "test-proposals-1"
+        out = io.StringIO()
+        call_command("search_index", "--sync", stdout=out)
+        assert "Replayed 100 of 100" in out.getvalue()
+        assert IndexOutbox.objects.count() == 0
+        assert len(server.state.documents("test-proposals")) == 100
+        assert all(request.path == "/_bulk" for request in server.state.requests)
+
+
+def test_repeated_failures_keep_one_entry_per_proposal(cluster_down, world):
+    for _ in range(3):
+        proposal_changed(world["alley_light"].pk)
+    entry = IndexOutbox.objects.get()
+    assert entry.attempts == 3
+    assert entry.action == "index"
+
+
+def test_a_hidden_proposal_queues_a_delete(cluster_down, world):
+    proposal_changed(world["hidden_light"].pk)
+    assert IndexOutbox.objects.get().action == "delete"
+
+
+def test_search_falls_back_to_the_database_when_the_cluster_is_down(cluster_down, client, world):
+    result = search_proposals("가로등")
+    assert result.degraded
+    assert result.total == 3
+    assert similar_proposals("가로등 고장", "")[0].proposal == world["alley_light"]
+    assert client.get("/search/", {"q": "가로등"}).status_code == 200
+
+
+def test_hanging_cluster_write_returns_within_the_timeout_and_is_queued(cluster_hanging, settings, world):
+    settings.ELASTICSEARCH_TIMEOUT = 2.0
+    started = time.perf_counter()
+    proposal_changed(world["alley_light"].pk)
+    elapsed = time.perf_counter() - started
+    assert 1.5 < elapsed < 2.5, elapsed  # waited for the timeout, and not much longer
+    entry = IndexOutbox.objects.get()
+    assert entry.proposal_id == world["alley_light"].pk
+    assert "Timeout" in entry.last_error or "timed out" in entry.last_error
+
+
+def test_hanging_cluster_search_page_answers_from_the_database(cluster_hanging, client, world):
+    started = time.perf_counter()
+    response = client.get("/search/", {"q": "가로등"})
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 200
+    assert elapsed < 2.5, elapsed  # one 1 s timeout, then the database
+    assert "The search service is not answering right now" in response.content.decode()
