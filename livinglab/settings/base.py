@@ -162,6 +162,18 @@ WAGTAILADMIN_LOGIN_URL = "account_login"
 WAGTAIL_SITE_NAME = "Living Lab"
 WAGTAILADMIN_BASE_URL = env_str("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+if ELASTICSEARCH_URL:
+    # Pages (pilots, standard pages) go to the same cluster as proposals, in Wagtail's own index.
+    WAGTAILSEARCH_BACKENDS = {
+        "default": {
+            "BACKEND": "wagtail.search.backends.elasticsearch8",
+            "URLS": [ELASTICSEARCH_URL],
+            "INDEX_PREFIX": f"{ELASTICSEARCH_INDEX_PREFIX}-wagtail-",
+            "TIMEOUT": max(ELASTICSEARCH_TIMEOUT, 5),
+            "OPTIONS": {},
+            "INDEX_SETTINGS": {},
+        }
+    }
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAILDOCS_EXTENSIONS = ["csv", "pdf", "xlsx"]
 
