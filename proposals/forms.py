@@ -64,7 +64,15 @@ class MultiplePhotoField(forms.FileField):
         return cleaned
 
 
-class ProposalForm(forms.Form):
+class PlainLabelForm(forms.Form):
+    """Labels without Django's trailing colon: they read better aloud and match what people click."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class ProposalForm(PlainLabelForm):
     """What a resident writes when they report a problem; the same fields serve the author's edit."""
 
     title = forms.CharField(
@@ -155,7 +163,7 @@ class ProposalSubmitForm(ProposalForm):
     )
 
 
-class WithdrawForm(forms.Form):
+class WithdrawForm(PlainLabelForm):
     reason = forms.CharField(
         label=_("Why are you withdrawing it? (optional)"),
         validators=[validate_user_text],
@@ -165,7 +173,7 @@ class WithdrawForm(forms.Form):
     )
 
 
-class CommentForm(forms.Form):
+class CommentForm(PlainLabelForm):
     body = forms.CharField(
         label=_("Your comment"),
         validators=[validate_user_text],
@@ -190,7 +198,7 @@ class CommentForm(forms.Form):
         return parent
 
 
-class CommentEditForm(forms.Form):
+class CommentEditForm(PlainLabelForm):
     body = forms.CharField(
         label=_("Your comment"),
         validators=[validate_user_text],
@@ -200,7 +208,7 @@ class CommentEditForm(forms.Form):
     )
 
 
-class AssessmentForm(forms.Form):
+class AssessmentForm(PlainLabelForm):
     """An expert's structured review: how feasible, how costly, what could go wrong, what to do."""
 
     feasibility = forms.TypedChoiceField(
@@ -240,7 +248,7 @@ class AssessmentForm(forms.Form):
         }
 
 
-class ReportForm(forms.Form):
+class ReportForm(PlainLabelForm):
     reason = forms.CharField(
         label=_("What is wrong with it?"),
         validators=[validate_user_text],
@@ -251,7 +259,7 @@ class ReportForm(forms.Form):
     )
 
 
-class StatusChangeForm(forms.Form):
+class StatusChangeForm(PlainLabelForm):
     """An administrator moves a proposal along its workflow and answers residents officially."""
 
     to_status = forms.ChoiceField(label=_("New status"))
@@ -278,7 +286,7 @@ def allowed_next_statuses(proposal) -> set:
     return set(services.allowed_transitions(proposal.status)) - set(services.AUTHOR_ONLY_STATUSES)
 
 
-class ProposalFilterForm(forms.Form):
+class ProposalFilterForm(PlainLabelForm):
     """The list's filters. Anything unknown is dropped, so no raw value ever reaches ``filter``/``order_by``."""
 
     SORTS = {
