@@ -219,7 +219,6 @@ class PilotPage(Page):
         context["origin_proposals"] = list(
             self.proposals.public().select_related("category", "area").order_by("-vote_count", "pk")
         )
-        context["result_series"] = self.series_with_points()
         context.update(feedback_context(self, user=request.user))
         return context
 

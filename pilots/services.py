@@ -4,6 +4,7 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext
@@ -40,16 +41,23 @@ def _moves_for(pilot_status: str, proposal_status: str) -> list[str]:
     return []
 
 
+PLAIN_TEXT_SWAPS = str.maketrans({"<": "‹", ">": "›", "[": "(", "]": ")"})
+
+
 def _official_response(pilot: PilotPage, to_status: str) -> str:
+    """The timeline entry's text: plain text with a Markdown link to the pilot (what proposals accept)."""
     from proposals.models import ProposalStatus
 
-    url = pilot.get_full_url() or pilot.url or ""
+    # Titles are editors' free text; keep them from reading as HTML or breaking the Markdown link.
+    title = pilot.title.translate(PLAIN_TEXT_SWAPS)
+    url = pilot.get_full_url() or ""
+    link = f"[{title}]({url})" if url.startswith(("http://", "https://")) else f"“{title}”"
     with translation.override(settings.LANGUAGE_CODE):
         if to_status == ProposalStatus.COMPLETED:
-            text = gettext("The pilot “%(title)s” that answers this proposal is completed. See its results: %(url)s")
+            text = gettext("The pilot %(link)s that answers this proposal is completed. See its results there.")
         else:
-            text = gettext("This proposal is being tried out in the pilot “%(title)s”: %(url)s")
-        return text % {"title": pilot.title, "url": url}
+            text = gettext("This proposal is being tried out in the pilot %(link)s.")
+        return text % {"link": link}
 
 
 def sync_proposals_with_pilot(pilot: PilotPage) -> list:
@@ -78,7 +86,8 @@ def sync_proposals_with_pilot(pilot: PilotPage) -> list:
                             response=_official_response(pilot, to_status),
                             pilot=pilot,
                         )
-                except ActionRefused:
+                except (ActionRefused, ValidationError):
+                    # A refusal must not undo the publication; the proposal stays where it is, visibly.
                     logger.warning("Pilot %s could not move proposal %s to %s", pilot.pk, proposal.pk, to_status)
                     break
                 changes.append(change)

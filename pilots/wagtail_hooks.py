@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.ui.menus.pages import PageMenuItem
 from wagtail.admin.ui.tables import Column, StatusTagColumn
+from wagtail.admin.views.generic import IndexView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
@@ -66,10 +67,16 @@ class FeedbackPermissionPolicy(ModelPermissionPolicy):
 register_permission_policy(PilotFeedback, FeedbackPermissionPolicy(PilotFeedback))
 
 
+class PilotFeedbackIndexView(IndexView):
+    def get_base_queryset(self):
+        return super().get_base_queryset().select_related("pilot", "user")
+
+
 class PilotFeedbackViewSet(ModelViewSet):
     """Moderation of residents' ratings and comments on pilots: hide a comment with a reason, or show it again."""
 
     model = PilotFeedback
+    index_view_class = PilotFeedbackIndexView
     icon = "comment"
     menu_label = _("Pilot feedback")
     menu_order = 310
@@ -95,9 +102,6 @@ class PilotFeedbackViewSet(ModelViewSet):
 
     def get_form_class(self, for_update=False):
         return FeedbackModerationForm
-
-    def get_queryset(self, request):
-        return PilotFeedback.objects.select_related("pilot", "user")
 
 
 @hooks.register("register_admin_viewset")

@@ -14,6 +14,7 @@ def proposal_pilot_summary(proposal):
         PilotPage.objects.live()
         .public()
         .filter(pilot_proposals__proposal=proposal)
+        .select_related("area", "area__parent")
         .order_by("-first_published_at", "-pk")
         .first()
     )

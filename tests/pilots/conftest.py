@@ -45,7 +45,7 @@ def make_pilot(pilot_index):
             fields["area"] = DongFactory()
         if "category" not in fields:
             fields["category"] = CategoryFactory()
-        pilot = PilotPage(status=status, **fields)
+        pilot = PilotPage(status=status, live=False, **fields)
         pilot.pilot_proposals = [PilotProposal(proposal=p) for p in proposals]
         pilot.series = [ResultSeries(name=name, unit=unit) for name, unit in series]
         pilot.metrics = [PilotMetric(**m) for m in metrics]

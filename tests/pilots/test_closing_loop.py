@@ -32,8 +32,9 @@ def test_publishing_a_running_pilot_moves_accepted_proposals_to_piloting(make_pi
     assert change.from_status == ProposalStatus.ACCEPTED
     assert change.pilot_id == pilot.pk
     assert change.changed_by is None
-    assert pilot.title in change.official_response
-    assert pilot.url in change.official_response
+    assert (
+        change.official_response == f"This proposal is being tried out in the pilot [{pilot.title}]({pilot.full_url})."
+    )
 
 
 def test_a_draft_pilot_moves_nothing(make_pilot):
@@ -76,7 +77,7 @@ def test_completing_the_pilot_moves_piloting_proposals_to_completed_once(make_pi
         assert moves(proposal, ProposalStatus.PILOTING).count() == 1
         completed = moves(proposal, ProposalStatus.COMPLETED).get()
         assert completed.pilot_id == pilot.pk
-        assert "completed" in completed.official_response
+        assert completed.official_response.startswith(f"The pilot [{pilot.title}]({pilot.full_url}) that answers")
 
 
 def test_a_pilot_published_as_completed_steps_accepted_proposals_through_piloting(make_pilot):
@@ -135,3 +136,11 @@ def test_the_service_is_idempotent_when_called_directly(make_pilot):
     pilot = make_pilot(status=PilotStatus.RUNNING, proposals=[proposal])
     assert sync_proposals_with_pilot(pilot) == []
     assert StatusChange.objects.filter(proposal=proposal).count() == 1
+
+
+def test_a_title_that_looks_like_html_still_moves_the_proposal(make_pilot):
+    proposal = ProposalFactory(status=ProposalStatus.ACCEPTED)
+    make_pilot(title="Lights <b>now</b> [beta]", proposals=[proposal])
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.PILOTING
+    assert "[Lights ‹b›now‹/b› (beta)](http" in moves(proposal, ProposalStatus.PILOTING).get().official_response

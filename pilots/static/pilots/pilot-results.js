@@ -44,6 +44,10 @@
     });
   }
 
+  // Results pushed live (or swapped by htmx) bring new canvases to draw.
+  document.addEventListener("htmx:afterSettle", draw);
+  document.addEventListener("htmx:oobAfterSwap", draw);
+
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", draw);
   } else {
