@@ -726,3 +726,24 @@ def test_parse_rate():
     assert services.parse_rate("3/10m") == (3, 600)
     with pytest.raises(ValueError):
         services.parse_rate("lots")
+
+
+def test_failing_side_effect_never_fails_the_action(resident, monkeypatch, django_capture_on_commit_callbacks):
+    from notifications import events
+    from search import indexing
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("cluster down")
+
+    monkeypatch.setattr(events, "publish", broken)
+    monkeypatch.setattr(indexing, "proposal_changed", broken)
+    proposal = ProposalFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cast_vote(proposal, user=resident)
+    assert Vote.objects.filter(proposal=proposal, user=resident).exists()
+
+
+def test_action_refused_carries_status_and_message():
+    refused = ActionRefused("Nope", status=403)
+    assert (refused.status, refused.message, str(refused)) == (403, "Nope", "Nope")
+    assert ActionRefused("State").status == 409
