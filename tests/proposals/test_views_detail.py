@@ -33,6 +33,10 @@ def test_detail_shows_text_status_area_and_every_partial_root(client):
     assert "Published" in html and str(proposal.area) in html and str(proposal.category) in html
     for root in ("vote-panel", "comments", "status-timeline", "assessments"):
         assert f'id="{root}-{proposal.pk}"' in html
+    # the live-update socket refetches each fragment when it (re)connects
+    assert f'ws-connect="/ws/proposals/{proposal.pk}/"' in html
+    for name in ("fragment_vote", "fragment_comments", "fragment_timeline", "fragment_assessments"):
+        assert reverse(f"proposals:{name}", args=[proposal.pk]) in html
 
 
 def test_description_markup_is_sanitised(client):
@@ -250,8 +254,9 @@ def test_detail_query_count_for_a_signed_in_resident(client, resident, django_as
     proposal = ProposalFactory()
     _thread(proposal, comments)
     client.force_login(resident)
-    # the anonymous six, plus session, user, has-voted and the two permission lookups of Wagtail's user bar
-    with django_assert_num_queries(11):
+    # the anonymous six, plus session, user, has-voted, is-following and the two permission lookups of
+    # Wagtail's user bar
+    with django_assert_num_queries(12):
         detail(client, proposal)
 
 
