@@ -1,6 +1,7 @@
 """Forms that parse what people send; the services in ``proposals.services`` decide what happens next."""
 
 from django import forms
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -19,11 +20,29 @@ MAX_PHOTO_BYTES = 8 * 1024 * 1024
 PHOTO_CONTENT_TYPES = ("image/jpeg", "image/png", "image/webp")
 
 
+def localized_name(obj) -> str:
+    """An area's or category's name in the reader's language: the English name when English is active.
+
+    A neighbourhood (dong) carries its district (gu) in front: "성동구 성수1가1동", "Seongdong-gu Seongsu 1-ga 1-dong".
+    """
+    if obj is None:
+        return ""
+    english = (translation.get_language() or "").startswith("en")
+    own = (obj.name_en if english and getattr(obj, "name_en", "") else obj.name) or str(obj)
+    parent = getattr(obj, "parent", None) if getattr(obj, "parent_id", None) else None
+    return f"{localized_name(parent)} {own}" if parent is not None else own
+
+
 class AreaChoiceField(forms.ModelChoiceField):
-    """Neighbourhoods (dongs) labelled with their district, so "성수1가1동" reads as "성동구 성수1가1동"."""
+    """Neighbourhoods (dongs) labelled with their district, in the reader's language."""
 
     def label_from_instance(self, obj):
-        return str(obj)
+        return localized_name(obj)
+
+
+class CategoryChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return localized_name(obj)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -90,7 +109,7 @@ class ProposalForm(PlainLabelForm):
         max_length=5000,
         help_text=_("Where exactly, since when, who is affected. Plain text or simple Markdown (20–5,000 characters)."),
     )
-    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.all(), empty_label=_("Choose…"))
+    category = CategoryChoiceField(label=_("Category"), queryset=Category.objects.all(), empty_label=_("Choose…"))
     area = AreaChoiceField(
         label=_("Neighbourhood"),
         queryset=Area.objects.filter(parent__isnull=False).select_related("parent"),
@@ -100,7 +119,7 @@ class ProposalForm(PlainLabelForm):
         label=_("Latitude"),
         required=False,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-        help_text=_("Optional. Pick the spot on the map, or type it, e.g. 37.5446."),
+        help_text=_("Optional, e.g. 37.5446."),
     )
     longitude = forms.FloatField(
         label=_("Longitude"),
@@ -315,8 +334,10 @@ class ProposalFilterForm(PlainLabelForm):
         super().__init__(data)
         self.categories = {c.slug: c for c in categories}
         self.areas = {a.slug: a for a in areas}
-        self.fields["category"].choices = [("", _("All categories"))] + [(c.slug, str(c)) for c in categories]
-        self.fields["area"].choices = [("", _("All areas"))] + [(a.slug, str(a)) for a in areas]
+        self.fields["category"].choices = [("", _("All categories"))] + [
+            (c.slug, localized_name(c)) for c in categories
+        ]
+        self.fields["area"].choices = [("", _("All areas"))] + [(a.slug, localized_name(a)) for a in areas]
 
     def value(self, name: str) -> str:
         """The cleaned value of one filter, or "" when it was missing or not one we know."""

@@ -5,6 +5,8 @@ changed instead, rendered from the same template the page includes; refusals com
 status code (403, 409, 429, ...) and its message, for htmx in the body and otherwise on the page.
 """
 
+import json
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -90,6 +92,18 @@ def _add_service_errors(form, exc: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
+
+
+def _form_context(form, **extra) -> dict:
+    """The proposal form with what its map picker needs: tiles, bounds and each neighbourhood's centre."""
+    areas = form.fields["area"].queryset
+    return {
+        "form": form,
+        "map_tile_url": settings.MAP_TILE_URL,
+        "map_bounds": json.dumps(settings.PROPOSAL_MAP_BOUNDS),
+        "area_centres": {str(area.pk): [float(area.latitude), float(area.longitude)] for area in areas},
+        **extra,
+    }
 
 
 def _detail_context(request, proposal: Proposal, **overrides) -> dict:
@@ -216,7 +230,7 @@ def proposal_create(request):
             else:
                 messages.success(request, _("Thank you. Your proposal is published."))
                 return redirect(proposal)
-    return render(request, "proposals/proposal_form.html", {"form": form}, status=status)
+    return render(request, "proposals/proposal_form.html", _form_context(form), status=status)
 
 
 @login_required
@@ -244,7 +258,7 @@ def proposal_edit(request, pk: int):
             else:
                 messages.success(request, _("Your changes are saved."))
                 return redirect(proposal)
-    return render(request, "proposals/proposal_form.html", {"form": form, "proposal": proposal}, status=status)
+    return render(request, "proposals/proposal_form.html", _form_context(form, proposal=proposal), status=status)
 
 
 @login_required

@@ -9,6 +9,7 @@ from django.db.models import Prefetch
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 
+from proposals.forms import localized_name
 from proposals.markup import render_markdown
 from proposals.models import Comment, Vote
 from proposals.rules import can as rules_can
@@ -82,3 +83,9 @@ def role_label(role: str) -> str:
     from accounts.models import Role
 
     return Role(role).label if role in Role.values else ""
+
+
+@register.filter
+def local_name(obj) -> str:
+    """``{{ proposal.area|local_name }}``: the area's or category's name in the reader's language."""
+    return localized_name(obj)

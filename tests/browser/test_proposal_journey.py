@@ -51,8 +51,12 @@ def test_resident_reports_neighbour_supports_expert_assesses_administrator_accep
     page.get_by_label("Description").fill(
         "The alley behind the market has no working light since March.\n\nChildren walk here after academy."
     )
-    page.get_by_label("Category").select_option(label="안전")
-    page.get_by_label("Neighbourhood").select_option(label="성동구 성수1가1동")
+    page.get_by_label("Category").select_option(label="Safety")
+    page.get_by_label("Neighbourhood").select_option(label="Seongdong-gu Seongsu 1-ga 1-dong")
+    # Tapping the map fills in the coordinates; typing them stays possible (and decides here).
+    page.locator("#point-picker").click()
+    assert page.get_by_label("Latitude").input_value().startswith("37.5")
+    assert page.get_by_label("Longitude").input_value().startswith("127.0")
     page.get_by_label("Latitude").fill("37.5446")
     page.get_by_label("Longitude").fill("127.0557")
     page.get_by_label("Photos").set_input_files(str(photo))

@@ -3,6 +3,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import QueryDict
+from django.utils import translation
 
 from proposals.forms import CommentForm, ProposalFilterForm, ProposalSubmitForm, StatusChangeForm
 from proposals.models import Proposal, ProposalStatus
@@ -40,12 +41,15 @@ def test_point_bounds_come_from_settings(data, settings):
     assert ProposalSubmitForm({**data, "latitude": "35.1", "longitude": "129.0"}).is_valid()
 
 
-def test_area_choices_are_neighbourhoods_labelled_with_their_district(data):
-    district = AreaFactory(slug="guro-gu", name="구로구")
-    AreaFactory(slug="gocheok", name="고척1동", parent=district)
+def test_area_choices_are_neighbourhoods_labelled_with_their_district_in_the_readers_language(data):
+    district = AreaFactory(slug="guro-gu", name="구로구", name_en="Guro-gu")
+    AreaFactory(slug="gocheok", name="고척1동", name_en="Gocheok 1-dong", parent=district)
     labels = [label for _value, label in ProposalSubmitForm().fields["area"].choices]
+    assert "Guro-gu Gocheok 1-dong" in labels
+    assert "Guro-gu" not in labels
+    with translation.override("ko"):
+        labels = [label for _value, label in ProposalSubmitForm().fields["area"].choices]
     assert "구로구 고척1동" in labels
-    assert "구로구" not in labels
 
 
 def test_at_most_three_photos_before_any_is_opened(data):

@@ -30,7 +30,9 @@ def test_detail_shows_text_status_area_and_every_partial_root(client):
     html = response.content.decode()
     assert "<strong>broken</strong>" in html
     assert "<li>dark</li>" in html
-    assert "Published" in html and str(proposal.area) in html and str(proposal.category) in html
+    assert "Published" in html
+    # area and category in the reader's language, the neighbourhood with its district
+    assert f"{proposal.category.name_en} · Seongdong-gu {proposal.area.name_en}" in html
     for root in ("vote-panel", "comments", "status-timeline", "assessments"):
         assert f'id="{root}-{proposal.pk}"' in html
     # the live-update socket refetches each fragment when it (re)connects

@@ -31,7 +31,7 @@ def test_list_shows_public_proposals_as_cards_with_stable_ids(client):
     assert f'id="proposal-card-{proposal.pk}"' in html
     assert f'<span id="card-votes-{proposal.pk}">7</span>' in html
     assert "Dark alley behind the market" in html
-    assert str(proposal.area) in html
+    assert f"Seongdong-gu {proposal.area.name_en}" in html
 
 
 def test_list_leaves_out_hidden_and_withdrawn_proposals(client):
@@ -152,7 +152,7 @@ def test_map_data_escapes_titles(client):
 def test_every_card_names_its_area_and_links_to_its_point_without_the_map(client):
     proposal = ProposalFactory(latitude="37.544600", longitude="127.055700")
     html = client.get(URL).content.decode()
-    assert str(proposal.area) in html
+    assert f"Seongdong-gu {proposal.area.name_en}" in html
     assert "https://www.openstreetmap.org/?mlat=37.544600&amp;mlon=127.055700" in html
 
 

@@ -46,9 +46,82 @@
     }
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", init);
-  } else {
+  /* The submission form's picker: tapping the map fills in the latitude and longitude inputs, which stay
+     the real (typed, validated) fields; choosing a neighbourhood moves the map there. */
+  function initPicker() {
+    var container = document.getElementById("point-picker");
+    if (!container || !window.L) return;
+    var form = container.closest("form");
+    var latInput = form.querySelector("[name=latitude]");
+    var lngInput = form.querySelector("[name=longitude]");
+    var areaSelect = form.querySelector("[name=area]");
+    var centres = JSON.parse(document.getElementById(container.dataset.areas).textContent);
+    var bounds = JSON.parse(container.dataset.bounds);
+    container.hidden = false;
+    container.setAttribute("role", "region");
+    container.setAttribute("aria-label", container.dataset.label);
+    var help = document.getElementById("point-picker-help");
+    if (help) help.hidden = false;
+
+    var map = window.L.map(container, {
+      scrollWheelZoom: false,
+      maxBounds: [[bounds.south, bounds.west], [bounds.north, bounds.east]],
+      maxBoundsViscosity: 1.0,
+    });
+    var tiles = window.L.tileLayer(container.dataset.tiles, {
+      maxZoom: 19,
+      attribution: "&copy; OpenStreetMap contributors",
+    });
+    tiles.on("tileerror", function () { showFallback(container); });
+    tiles.addTo(map);
+    var marker = null;
+
+    function typedPoint() {
+      var lat = parseFloat(latInput.value);
+      var lng = parseFloat(lngInput.value);
+      return isFinite(lat) && isFinite(lng) ? [lat, lng] : null;
+    }
+    function place(point) {
+      if (marker) marker.setLatLng(point);
+      else marker = window.L.marker(point, { keyboard: false }).addTo(map);
+    }
+
+    var start = typedPoint();
+    if (start) {
+      place(start);
+      map.setView(start, 16);
+    } else if (areaSelect && centres[areaSelect.value]) {
+      map.setView(centres[areaSelect.value], 15);
+    } else {
+      map.fitBounds([[bounds.south, bounds.west], [bounds.north, bounds.east]]);
+    }
+
+    map.on("click", function (event) {
+      latInput.value = event.latlng.lat.toFixed(6);
+      lngInput.value = event.latlng.lng.toFixed(6);
+      place(event.latlng);
+    });
+    [latInput, lngInput].forEach(function (input) {
+      input.addEventListener("change", function () {
+        var point = typedPoint();
+        if (point) { place(point); map.panTo(point); }
+      });
+    });
+    if (areaSelect) {
+      areaSelect.addEventListener("change", function () {
+        if (!typedPoint() && centres[areaSelect.value]) map.setView(centres[areaSelect.value], 15);
+      });
+    }
+  }
+
+  function start() {
     init();
+    initPicker();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
   }
 })();
