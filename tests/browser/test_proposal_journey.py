@@ -11,7 +11,8 @@ from PIL import Image
 
 from home import demo
 from proposals.models import Assessment, Proposal, ProposalStatus, Vote
-from tests.factories import PASSWORD, AdministratorFactory, ExpertFactory, ResidentFactory
+from tests.browser.conftest import ARTIFACTS
+from tests.factories import PASSWORD, AdministratorFactory, ExpertFactory, ProposalFactory, ResidentFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -132,3 +133,56 @@ def test_resident_reports_neighbour_supports_expert_assesses_administrator_accep
     assert page.locator(f"#card-votes-{proposal.pk}").inner_text() == "1"
     assert_accessible("list of accepted proposals")
     screenshot("proposal-08-list")
+
+
+def test_everything_works_without_javascript(live_server, browser, settings):
+    """Plain forms, POST then redirect: support, comment and reply with scripts switched off."""
+    demo.build_pages()
+    proposal = ProposalFactory(title="Broken bench in the small park")
+    neighbour = ResidentFactory()
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB", java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    base = live_server.url
+    try:
+        log_in(page, base, neighbour)
+        page.goto(f"{base}{proposal.get_absolute_url()}")
+        page.get_by_role("button", name="Support this proposal").click()
+        page.get_by_text("Thank you for your support.").wait_for()
+        assert page.locator(f"#vote-count-{proposal.pk}").inner_text() == "1"
+        page.get_by_label("Your comment").fill("The bench has a sharp broken slat.")
+        page.get_by_role("button", name="Post comment").click()
+        page.get_by_text("Your comment is posted.").wait_for()
+        page.locator("details.reply summary").first.click()
+        page.get_by_label(re.compile("Your reply to")).fill("Children sit there after school, too.")
+        page.get_by_role("button", name="Post reply").click()
+        page.get_by_text("Your comment is posted.").wait_for()
+        assert page.locator(".comment-replies .comment-body").inner_text().strip() == (
+            "Children sit there after school, too."
+        )
+        screenshot_path = ARTIFACTS / "proposal-09-no-javascript.png"
+        page.screenshot(path=str(screenshot_path), full_page=True)
+    finally:
+        context.close()
+
+
+def test_form_errors_are_announced_and_accessible(live_server, page, screenshot, assert_accessible):
+    demo.build_pages()
+    demo.build_areas()
+    demo.build_categories()
+    resident = ResidentFactory()
+    log_in(page, live_server.url, resident)
+    page.goto(f"{live_server.url}/proposals/new/")
+    page.get_by_label("Title").fill("Hi")
+    page.get_by_label("Description").fill("<b>too short</b>")
+    page.get_by_label("Latitude").fill("NaN")
+    page.get_by_role("button", name="Publish proposal").click()
+    summary = page.locator("#error-summary")
+    summary.wait_for()
+    assert summary.get_attribute("role") == "alert"
+    assert page.get_by_label("Title").get_attribute("aria-invalid") == "true"
+    assert "Title: Ensure this value has at least 5 characters" in summary.inner_text()
+    assert page.locator("b", has_text="too short").count() == 0
+    assert not Proposal.objects.exists()
+    assert_accessible("submission form with errors")
+    screenshot("proposal-10-form-errors")

@@ -9,7 +9,7 @@
     var source = parsed.querySelector(".message");
     var note = document.createElement("p");
     note.className = "message message-error";
-    note.textContent = source ? source.textContent : region.dataset.fallback || "Something went wrong. Please reload the page.";
+    note.textContent = source ? source.textContent : region.dataset.fallback;
     region.replaceChildren(note);
   });
 
