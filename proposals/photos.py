@@ -18,7 +18,12 @@ MAX_BYTES = 8 * 1024 * 1024
 MAX_SIDE = 8000
 # Sides alone allow 64 megapixels; no phone photo needs more than 40, and a decompression bomb always does.
 MAX_PIXELS = 40_000_000
-ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP"}
+# Pillow names multi-picture JPEGs (many phone cameras write them) "MPO"; they are JPEGs all the same.
+ALLOWED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP"}
+# Only these decoders ever see an upload, so no other Pillow plugin parses hostile bytes.
+DECODERS = ["JPEG", "PNG", "WEBP"]
+# Other picture formats, recognised by their first bytes, get a clearer refusal than "not a photo".
+OTHER_IMAGE_SIGNATURES = (b"GIF87a", b"GIF89a", b"BM", b"II*\x00", b"MM\x00*", b"\x00\x00\x01\x00", b"8BPS")
 THUMBNAIL_SIDE = 480
 JPEG_QUALITY = 85
 # Markers of a second file hidden in the bytes: markup or script for browsers, PHP for servers.
@@ -65,7 +70,7 @@ def _open_checked(data: bytes) -> Image.Image:
         # Pillow warns (rather than fails) at moderate sizes; treat its bomb warning as the refusal it is.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            with Image.open(io.BytesIO(data)) as probe:
+            with Image.open(io.BytesIO(data), formats=DECODERS) as probe:
                 if probe.format not in ALLOWED_FORMATS:
                     raise ValidationError(
                         _("Only JPEG, PNG and WebP photos are accepted."),
@@ -81,7 +86,7 @@ def _open_checked(data: bytes) -> Image.Image:
                 if width * height > MAX_PIXELS or width < 1 or height < 1:
                     raise too_many_pixels
                 probe.verify()
-            image = Image.open(io.BytesIO(data))
+            image = Image.open(io.BytesIO(data), formats=DECODERS)
             if image.format not in ALLOWED_FORMATS or image.size != (width, height):
                 raise not_an_image
             image.load()
@@ -89,7 +94,16 @@ def _open_checked(data: bytes) -> Image.Image:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise too_many_pixels from None
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, TypeError, IndexError, MemoryError):
+        except UnidentifiedImageError:
+            if data.startswith(OTHER_IMAGE_SIGNATURES) or data[4:12] in (
+                b"ftypheic",
+                b"ftypheix",
+                b"ftypmif1",
+                b"ftypavif",
+            ):
+                raise ValidationError(_("Only JPEG, PNG and WebP photos are accepted."), code="photo_format") from None
+            raise not_an_image from None
+        except (OSError, SyntaxError, ValueError, EOFError, TypeError, IndexError, MemoryError):
             raise not_an_image from None
     return image
 

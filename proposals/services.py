@@ -518,6 +518,13 @@ def withdraw_vote(proposal: Proposal, *, user) -> None:
 # --- discussion --------------------------------------------------------------------------------------
 
 
+def _role_badge(user) -> str:
+    """The role a comment shows: superusers speak as administrators whatever their role field says."""
+    if user.is_administrator:
+        return Role.ADMINISTRATOR
+    return user.role if user.role in Role.values else Role.RESIDENT
+
+
 def post_comment(proposal: Proposal, *, author, body: str, parent: Comment | None = None) -> Comment:
     """Add to the discussion. Replies go one level deep: a reply to a reply joins its thread's top comment."""
     _require_signed_in(author)
@@ -542,7 +549,7 @@ def post_comment(proposal: Proposal, *, author, body: str, parent: Comment | Non
         proposal=proposal,
         parent=parent,
         author=author,
-        author_role=author.role if author.role in Role.values else Role.RESIDENT,
+        author_role=_role_badge(author),
         body=(body or "").strip(),
     )
     _full_clean(comment, exclude=["proposal", "parent", "author"])

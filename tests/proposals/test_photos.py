@@ -166,3 +166,21 @@ def test_oversized_file_is_refused_before_decoding():
 def test_empty_file_is_refused():
     with pytest.raises(ValidationError):
         process_photo(upload(b""))
+
+
+def test_multi_picture_jpeg_from_phones_is_accepted():
+    first = Image.new("RGB", (80, 60), (200, 200, 0))
+    second = Image.new("RGB", (80, 60), (0, 0, 0))
+    data = encode(first, "MPO", save_all=True, append_images=[second])
+    assert Image.open(io.BytesIO(data)).format == "MPO"
+    image, _thumb, width, height = process_photo(upload(data))
+    assert (width, height) == (80, 60)
+    assert reopen(image).format == "JPEG"
+
+
+@pytest.mark.parametrize("fmt", ["BMP", "TIFF"])
+def test_other_image_formats_get_a_format_message(fmt):
+    data = encode(Image.new("RGB", (20, 20)), fmt)
+    with pytest.raises(ValidationError) as error:
+        process_photo(upload(data, f"scan.{fmt.lower()}"))
+    assert error.value.code == "photo_format"
