@@ -292,3 +292,13 @@ def test_vote_fragment_reflects_the_users_vote(client, resident):
 def test_fragments_only_answer_get(client):
     proposal = ProposalFactory()
     assert client.post(reverse("proposals:fragment_vote", args=[proposal.pk])).status_code == 405
+
+
+@pytest.mark.parametrize("comments", [5, 20])
+def test_comments_fragment_query_count_does_not_grow(client, django_assert_num_queries, comments):
+    proposal = ProposalFactory()
+    _thread(proposal, comments)
+    # proposal, comments, replies
+    with django_assert_num_queries(3):
+        response = client.get(reverse("proposals:fragment_comments", args=[proposal.pk]))
+    assert response.content.decode().count('class="comment') >= comments
