@@ -732,6 +732,22 @@ def report_content(
 # --- moderation --------------------------------------------------------------------------------------
 
 
+def dismiss_report(report: Report, *, by) -> Report:
+    """A moderator looked at a report and decided the item stays: close it without hiding anything."""
+    _require_moderator(by)
+    if report.resolved_at is None:
+        with transaction.atomic():
+            report.resolved_at = timezone.now()
+            report.save(update_fields=["resolved_at"])
+            audit_log(
+                instance=report,
+                action="livinglab.report.dismiss",
+                user=by,
+                data={"proposal_id": report.proposal_id, "comment_id": report.comment_id},
+            )
+    return report
+
+
 def _require_moderator(by) -> None:
     _require_signed_in(by)
     if not can(by, "proposals.moderate"):

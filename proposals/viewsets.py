@@ -405,7 +405,19 @@ class UnhideCommentsBulkAction(ModerationBulkAction):
         services.unhide_comment(obj, by=user)
 
 
+class DismissReportsBulkAction(ModerationBulkAction):
+    display_name = _("Dismiss")
+    action_type = "dismiss"
+    aria_label = _("Dismiss the selected reports")
+    models = classproperty(lambda cls: [Report])
+    intro = _("The reported items stay as they are. To hide one, use Hide on the proposal or comment itself.")
+
+    def apply(self, obj, user, data):
+        services.dismiss_report(obj, by=user)
+
+
 BULK_ACTIONS = (
+    DismissReportsBulkAction,
     HideProposalsBulkAction,
     UnhideProposalsBulkAction,
     ChangeStatusBulkAction,

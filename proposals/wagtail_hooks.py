@@ -20,6 +20,7 @@ LOG_ACTIONS = [
     ("livinglab.comment.hide", _("Hide comment"), _("Comment hidden by a moderator")),
     ("livinglab.comment.unhide", _("Unhide comment"), _("Comment shown again")),
     ("livinglab.comment.official", _("Mark official answer"), _("Marked as the official answer")),
+    ("livinglab.report.dismiss", _("Dismiss report"), _("Report dismissed; the item stays")),
 ]
 
 

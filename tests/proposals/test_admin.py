@@ -266,3 +266,15 @@ def test_file_on_behalf_is_for_administrators_only(client):
     client.force_login(ExpertFactory())
     response = client.get(reverse("proposals_file_on_behalf"))
     assert response.status_code in (302, 403)
+
+
+def test_bulk_dismiss_reports(admin_client, administrator):
+    from proposals.models import Report
+
+    comment = CommentFactory()
+    services_report(comment)
+    ids = list(Report.objects.values_list("pk", flat=True))
+    admin_client.post(bulk_url("report", "dismiss", *ids), {})
+    assert not Report.objects.filter(resolved_at__isnull=True).exists()
+    assert ModelLogEntry.objects.filter(action="livinglab.report.dismiss", user=administrator).count() == 2
+    assert not Comment.objects.get(pk=comment.pk).is_hidden

@@ -747,3 +747,14 @@ def test_action_refused_carries_status_and_message():
     refused = ActionRefused("Nope", status=403)
     assert (refused.status, refused.message, str(refused)) == (403, "Nope", "Nope")
     assert ActionRefused("State").status == 409
+
+
+def test_dismiss_report_is_for_moderators(administrator, resident):
+    report = services.report_content(reporter=resident, reason="Spam", proposal=ProposalFactory())
+    with pytest.raises(ActionRefused) as refused:
+        services.dismiss_report(report, by=ResidentFactory())
+    assert refused.value.status == 403
+    services.dismiss_report(report, by=administrator)
+    report.refresh_from_db()
+    assert report.resolved_at is not None
+    assert ModelLogEntry.objects.filter(action="livinglab.report.dismiss").count() == 1
