@@ -93,6 +93,13 @@ def import_results_view(request, page_id: int):
             "series": list(pilot.series.all()),
             "header": ",".join(HEADER),
             "max_rows": MAX_ROWS,
+            "header_title": _("Import results (CSV)"),
+            "header_icon": "upload",
+            "breadcrumbs_items": [
+                {"url": reverse("wagtailadmin_explore", args=[pilot.get_parent().pk]), "label": _("Pilots")},
+                {"url": reverse("wagtailadmin_pages:edit", args=[pilot.pk]), "label": pilot.title},
+                {"url": "", "label": _("Import results (CSV)")},
+            ],
         },
         status=status,
     )

@@ -188,3 +188,23 @@ def test_administrator_builds_a_pilot_and_a_resident_rates_it(
     table.scroll_into_view_if_needed()
     screenshot("pilot-09-no-javascript-table-phone", target=plain)
     nojs.close()
+
+
+def test_a_demo_pilot_reads_well_on_a_phone(live_server, page, screenshot, assert_accessible):
+    from pilots import demo as pilot_demo
+
+    home_demo.build_pages()
+    home_demo.build_areas()
+    home_demo.build_categories()
+    pilot_demo.build(users=home_demo.build_users())
+    pilot = PilotPage.objects.get(slug="smart-security-lights-wangsimni")
+    page.goto(f"{live_server.url}{pilot.url}")
+    page.wait_for_function("document.querySelectorAll('canvas[data-drawn]').length === 2")
+    assert page.get_by_role("heading", name="Timeline").is_visible()
+    assert page.get_by_text("Target met").first.is_visible()
+    assert page.get_by_role("img", name=re.compile(r"^Fault response time from 2025-12-31")).is_visible()
+    screenshot("pilot-10-demo-pilot-phone")
+    assert_accessible("demo pilot page")
+    page.goto(f"{live_server.url}{pilot.get_parent().url}?status=completed")
+    assert page.get_by_role("link", name=re.compile("smart security lights", re.IGNORECASE)).is_visible()
+    screenshot("pilot-11-index-filtered-phone")
