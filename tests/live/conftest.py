@@ -1,11 +1,10 @@
 import pytest
 
-from .servers import LiveSite
 
+@pytest.fixture
+def live_site_directory(tmp_path):
+    """A directory holding a freshly migrated database for the servers one test starts."""
+    from .servers import migrated_site
 
-@pytest.fixture(scope="session")
-def live_site_directory(tmp_path_factory):
-    """One migrated database file for every server this session starts (migrating takes seconds)."""
-    directory = tmp_path_factory.mktemp("live-site")
-    LiveSite(directory).migrate()
-    return directory
+    migrated_site(tmp_path / "site")
+    return tmp_path / "site"

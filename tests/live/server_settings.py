@@ -12,3 +12,5 @@ WEBSOCKET_ALLOWED_ORIGINS = env_list("WEBSOCKET_ALLOWED_ORIGINS", WEBSOCKET_ALLO
 CSRF_TRUSTED_ORIGINS = WEBSOCKET_ALLOWED_ORIGINS
 if REDIS_URL:  # noqa: F405
     CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = env_str("CHANNELS_PREFIX", "livinglab-test")  # noqa: F405
+# DEBUG is off, as in production; WhiteNoise serves the static files (htmx, its ws extension) from the apps.
+WHITENOISE_USE_FINDERS = True
