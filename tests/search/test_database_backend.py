@@ -25,6 +25,15 @@ def test_korean_fragment_inside_a_longer_word_matches(world):
     assert "골목 가로등 고장" in titles(search_proposals("로등"))
 
 
+def test_korean_fragment_inside_a_description_word_matches(world):
+    # "두워" only occurs inside "어두워서"; on PostgreSQL it is found by the substring fallback.
+    assert titles(search_proposals("두워")) == ["골목 가로등 고장"]
+
+
+def test_a_word_with_its_particle_matches_where_it_is_written_so(world):
+    assert titles(search_proposals("가로등을")) == ["골목 가로등 고장"]
+
+
 def test_hidden_and_withdrawn_proposals_are_never_found(world):
     result = search_proposals("가로등")
     assert "숨겨진 가로등 제안" not in titles(result)
