@@ -22,6 +22,8 @@ logger = logging.getLogger(__name__)
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 8
 PAGE_SIZE = 20
+# Elasticsearch refuses from + size beyond 10,000 (index.max_result_window); nobody pages that far anyway.
+MAX_PAGE = 10_000 // PAGE_SIZE
 SIMILAR_LIMIT = 5
 SIMILAR_MIN_TITLE_LENGTH = 3
 DEFAULT_RADIUS_KM = 1.0
@@ -220,7 +222,7 @@ def search_proposals(
         terms=query_terms(text),
         filters=clean_filters(filters),
         sort=resolve_sort(sort, query=text, near=near),
-        page=min(page_number, 10_000),
+        page=min(page_number, MAX_PAGE),
         page_size=PAGE_SIZE,
         near=near,
     )
@@ -235,9 +237,10 @@ def search_proposals(
     else:
         try:
             result = backend.search(request)
-        except SearchUnavailable:
+        except SearchUnavailable as exc:
             logger.warning("Search cluster unavailable; answering from the database", exc_info=True)
-            cache.set(CLUSTER_DOWN_KEY, True, CLUSTER_DOWN_SECONDS)
+            if exc.cluster_down:
+                cache.set(CLUSTER_DOWN_KEY, True, CLUSTER_DOWN_SECONDS)
             result = DatabaseBackend().search(request)
             result.degraded = True
     label_facets(result)
@@ -257,9 +260,10 @@ def similar_proposals(title: str | None, text: str | None = "", point: Point | N
         backend = DatabaseBackend()
     try:
         return backend.similar(title=title, text=text, point=point, limit=SIMILAR_LIMIT)
-    except SearchUnavailable:
+    except SearchUnavailable as exc:
         logger.warning("Search cluster unavailable; similar proposals from the database", exc_info=True)
-        cache.set(CLUSTER_DOWN_KEY, True, CLUSTER_DOWN_SECONDS)
+        if exc.cluster_down:
+            cache.set(CLUSTER_DOWN_KEY, True, CLUSTER_DOWN_SECONDS)
         return DatabaseBackend().similar(title=title, text=text, point=point, limit=SIMILAR_LIMIT)
 
 

@@ -146,8 +146,10 @@ class ElasticsearchBackend:
     def _execute(self, search: Search):
         try:
             return search.using(self.client).execute()
-        except (ApiError, TransportError) as exc:
+        except TransportError as exc:
             raise SearchUnavailable(str(exc)) from exc
+        except ApiError as exc:
+            raise SearchUnavailable(str(exc), cluster_down=exc.status_code >= 500 or exc.status_code == 429) from exc
 
     def search(self, request: SearchRequest) -> SearchResult:
         response = self._execute(build_search(request))

@@ -348,3 +348,16 @@ def test_writes_still_try_the_cluster_while_reads_skip_it(loopback_es, world):
     cache.set(CLUSTER_DOWN_KEY, True, 30)
     proposal_changed(world["alley_light"].pk)
     assert str(world["alley_light"].pk) in loopback_es.state.documents(ALIAS)
+
+
+def test_a_refused_request_falls_back_without_marking_the_cluster_down(loopback_es, world):
+    loopback_es.state.fail_status = 400
+    assert search_proposals("가로등").degraded
+    assert search_proposals("가로등").degraded
+    assert len(loopback_es.requests_to(f"/{ALIAS}/_search")) == 2
+
+
+def test_pages_beyond_the_result_window_are_not_requested(loopback_es, world):
+    search_proposals("가로등", page=100_000)
+    body = loopback_es.requests_to(f"/{ALIAS}/_search")[0].json()
+    assert body["from"] + body["size"] <= 10_000
