@@ -217,7 +217,7 @@ class PilotPage(Page):
 
         context = super().get_context(request, *args, **kwargs)
         context["origin_proposals"] = list(
-            self.proposals.public().select_related("category", "area").order_by("-vote_count", "pk")
+            self.proposals.public().select_related("category", "area", "area__parent").order_by("-vote_count", "pk")
         )
         context.update(feedback_context(self, user=request.user))
         return context

@@ -198,26 +198,6 @@ def feedback_context(pilot: PilotPage, *, user, form=None) -> dict:
     }
 
 
-def hide_feedback(feedback: PilotFeedback, *, by, reason: str) -> PilotFeedback:
-    """Hide a feedback comment from the public page, keeping the reason."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise FeedbackRefused(_("Give a reason for hiding this comment."))
-    with transaction.atomic():
-        feedback.is_hidden = True
-        feedback.hidden_reason = reason[:300]
-        feedback.save(update_fields=["is_hidden", "hidden_reason", "updated_at"])
-    return feedback
-
-
-def unhide_feedback(feedback: PilotFeedback, *, by) -> PilotFeedback:
-    with transaction.atomic():
-        feedback.is_hidden = False
-        feedback.hidden_reason = ""
-        feedback.save(update_fields=["is_hidden", "hidden_reason", "updated_at"])
-    return feedback
-
-
 # --- Admin set-up ------------------------------------------------------------------------------------
 
 

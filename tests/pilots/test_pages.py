@@ -234,3 +234,30 @@ def test_a_draft_pilot_is_not_public_but_previews_with_unsaved_series(client, ma
 def test_a_pilot_is_found_by_wagtail_search(rich_pilot):
     results = PilotPage.objects.live().search("shelter")
     assert rich_pilot in list(results)
+
+
+@pytest.mark.django_db
+def test_a_pilot_page_makes_the_same_number_of_queries_for_few_or_many_proposals_and_comments(
+    client, make_pilot, django_assert_num_queries
+):
+    few = make_pilot(
+        status=PilotStatus.EVALUATING,
+        proposals=[ProposalFactory(status="accepted")],
+        series=[("Users", ""), ("Heat", "°C")],
+    )
+    many = make_pilot(
+        status=PilotStatus.EVALUATING,
+        proposals=[ProposalFactory(status="accepted") for _ in range(4)],
+        series=[("Users", ""), ("Heat", "°C")],
+    )
+    for pilot, comments in ((few, 1), (many, 6)):
+        add_points(pilot, "Users", [1, 2, 3])
+        add_points(pilot, "Heat", [20, 25])
+        for n in range(comments):
+            PilotFeedback.objects.create(pilot=pilot, user=ResidentFactory(), rating=4, comment=f"Comment {n}")
+    client.get(few.url)
+    with CaptureQueriesContext(connection) as captured:
+        client.get(few.url)
+    with django_assert_num_queries(len(captured)):
+        response = client.get(many.url)
+    assert response.content.decode().count("Comment ") == 6
