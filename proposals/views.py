@@ -17,7 +17,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
 from . import services
@@ -146,7 +146,7 @@ def _fragment(request, proposal: Proposal, template: str, *, status: int = 200):
 # --- list and detail ---------------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def proposal_list(request):
     """Public proposals with filters, sorting, pages and a map of every filtered proposal with a point."""
     categories = list(Category.objects.all())
@@ -180,27 +180,27 @@ def proposal_list(request):
     )
 
 
-@require_GET
+@require_safe
 def proposal_detail(request, pk: int):
     return _detail_response(request, _get_proposal(request, pk))
 
 
-@require_GET
+@require_safe
 def fragment_vote(request, pk: int):
     return _fragment(request, _get_proposal(request, pk), "vote_panel")
 
 
-@require_GET
+@require_safe
 def fragment_comments(request, pk: int):
     return _fragment(request, _get_proposal(request, pk), "comments")
 
 
-@require_GET
+@require_safe
 def fragment_timeline(request, pk: int):
     return _fragment(request, _get_proposal(request, pk), "status_timeline")
 
 
-@require_GET
+@require_safe
 def fragment_assessments(request, pk: int):
     return _fragment(request, _get_proposal(request, pk), "assessments")
 

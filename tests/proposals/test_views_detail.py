@@ -302,3 +302,9 @@ def test_comments_fragment_query_count_does_not_grow(client, django_assert_num_q
     with django_assert_num_queries(3):
         response = client.get(reverse("proposals:fragment_comments", args=[proposal.pk]))
     assert response.content.decode().count('class="comment') >= comments
+
+
+def test_pages_answer_head_requests(client):
+    proposal = ProposalFactory()
+    assert client.head(reverse("proposals:list")).status_code == 200
+    assert client.head(proposal.get_absolute_url()).status_code == 200
