@@ -498,6 +498,8 @@ def withdraw_vote(proposal: Proposal, *, user) -> None:
         return
     with transaction.atomic():
         locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        if locked.is_hidden:
+            raise ActionRefused(_("This proposal was hidden by a moderator."), status=409)
         if not locked.is_open_for_votes:
             raise ActionRefused(
                 _("Voting is closed: this proposal is “%(status)s”, so votes can no longer be taken back.")

@@ -15,11 +15,13 @@ from django.db.models import Q
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.functional import classproperty
+from django.utils.functional import cached_property, classproperty
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import BooleanColumn, Column, DateColumn, StatusTagColumn
+from wagtail.admin.widgets.button import Button
 from wagtail.permission_policies.base import BasePermissionPolicy
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.views import snippets as snippet_views
@@ -76,6 +78,35 @@ class ModerationHistoryView(snippet_views.HistoryView):
     any_permission_required = ["view", "change"]
 
 
+class ModerationInspectView(snippet_views.InspectView):
+    """One proposal or comment, with its moderation actions (the bulk actions, for this one item) at hand."""
+
+    def _action_url(self, action: str) -> str:
+        opts = self.model._meta
+        base = reverse("wagtail_bulk_action", args=(opts.app_label, opts.model_name, action))
+        return f"{base}?{urlencode({'id': self.object.pk, 'next': self.request.get_full_path()})}"
+
+    @cached_property
+    def header_more_buttons(self):
+        buttons = list(super().header_more_buttons)
+        obj = self.object
+        if obj.is_hidden:
+            buttons.append(Button(_("Unhide"), url=self._action_url("unhide"), icon_name="view", priority=30))
+        else:
+            buttons.append(Button(_("Hide"), url=self._action_url("hide"), icon_name="no-view", priority=30))
+        if isinstance(obj, Proposal):
+            if services.allowed_transitions(obj.status):
+                buttons.append(
+                    Button(_("Change status"), url=self._action_url("change_status"), icon_name="tasks", priority=20)
+                )
+            buttons.append(
+                Button(_("View on site"), url=obj.get_absolute_url(), icon_name="link-external", priority=50)
+            )
+        history = reverse(obj.snippet_viewset.get_url_name("history"), args=[obj.pk])
+        buttons.append(Button(_("History"), url=history, icon_name="history", priority=40))
+        return buttons
+
+
 def _areas(request=None):
     # Area names include their district's; select it so the filter's choices cost one query, not one per area.
     return Area.objects.select_related("parent")
@@ -126,6 +157,7 @@ class ProposalViewSet(SnippetViewSet):
     search_backend_name = None
     filterset_class = ProposalFilterSet
     history_view_class = ModerationHistoryView
+    inspect_view_class = ModerationInspectView
     list_display = [
         "title",
         StatusTagColumn("status", label=_("Status"), accessor="get_status_display", primary=lambda p: True),
@@ -173,6 +205,7 @@ class CommentViewSet(SnippetViewSet):
     search_backend_name = None
     filterset_class = CommentFilterSet
     history_view_class = ModerationHistoryView
+    inspect_view_class = ModerationInspectView
     list_display = [
         Column("body", label=_("Comment"), accessor=lambda c: c.body[:80]),
         Column("proposal", label=_("Proposal"), accessor="proposal"),

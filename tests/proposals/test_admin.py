@@ -278,3 +278,18 @@ def test_bulk_dismiss_reports(admin_client, administrator):
     assert not Report.objects.filter(resolved_at__isnull=True).exists()
     assert ModelLogEntry.objects.filter(action="livinglab.report.dismiss", user=administrator).count() == 2
     assert not Comment.objects.get(pk=comment.pk).is_hidden
+
+
+def test_inspect_offers_the_moderation_actions(admin_client):
+    proposal = ProposalFactory(status=ProposalStatus.UNDER_REVIEW)
+    page = admin_client.get(url("proposal", "inspect", proposal.pk)).content.decode()
+    assert f"/admin/bulk/proposals/proposal/hide/?id={proposal.pk}" in page
+    assert f"/admin/bulk/proposals/proposal/change_status/?id={proposal.pk}" in page
+    assert proposal.get_absolute_url() in page
+    hidden = ProposalFactory(status=ProposalStatus.COMPLETED, is_hidden=True, hidden_reason="spam")
+    page = admin_client.get(url("proposal", "inspect", hidden.pk)).content.decode()
+    assert f"/admin/bulk/proposals/proposal/unhide/?id={hidden.pk}" in page
+    assert "change_status" not in page
+    comment = CommentFactory()
+    page = admin_client.get(url("comment", "inspect", comment.pk)).content.decode()
+    assert f"/admin/bulk/proposals/comment/hide/?id={comment.pk}" in page
