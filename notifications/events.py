@@ -467,18 +467,9 @@ def _pilot_proposal_ids(pilot) -> list[int]:
     return list(StatusChange.objects.filter(pilot_id=pilot.pk).values_list("proposal_id", flat=True).distinct())
 
 
-def _pilot_fragment(pilot, candidates: list[str], context: dict) -> dict[str, str] | None:
-    from django.template.loader import select_template
-
-    try:
-        template = select_template(candidates)
-    except Exception:
-        return None
-    rendered = {}
-    for code, _name in settings.LANGUAGES:
-        with translation.override(code):
-            rendered[code] = template.render({"page": pilot, "self": pilot, "pilot": pilot, **context})
-    return rendered
+def _pilot_fragment(pilot, template_name: str, **context) -> dict[str, str]:
+    """The pilot page's own partial; ``page`` is what the page template calls the pilot."""
+    return render_in_each_language(template_name, {"page": pilot, "pilot": pilot, **context})
 
 
 @handles("pilot.published")
@@ -507,11 +498,7 @@ def pilot_results(event: Event):
     if pilot is None:
         return
     with _step("Pushing pilot results", event):
-        fragments = _pilot_fragment(
-            pilot, ["pilots/includes/results.html", "notifications/live/pilot_results.html"], {}
-        )
-        if fragments:
-            broadcast([(pilot_group(pilot.pk), push_message(fragments))])
+        broadcast([(pilot_group(pilot.pk), push_message(_pilot_fragment(pilot, "pilots/includes/results.html")))])
     if event.name == "pilot.completed":
         text = _in_site_language(
             lambda: _("The pilot “%(title)s” is complete: see its results") % {"title": pilot.title}
@@ -535,8 +522,8 @@ def pilot_feedback(event: Event):
         return
     fragments = _pilot_fragment(
         pilot,
-        ["pilots/includes/feedback_average.html", "notifications/live/pilot_feedback.html"],
-        {"average": event.data.get("average"), "count": event.data.get("count")},
+        "pilots/includes/feedback_average.html",
+        average=event.data.get("average"),
+        count=event.data.get("count"),
     )
-    if fragments:
-        broadcast([(pilot_group(pilot.pk), push_message(fragments))])
+    broadcast([(pilot_group(pilot.pk), push_message(fragments))])

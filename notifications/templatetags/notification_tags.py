@@ -10,4 +10,3 @@ register = template.Library()
 @register.simple_tag
 def is_following(user, proposal) -> bool:
     return services.is_following(proposal, user=user)
-

@@ -1,5 +1,7 @@
 import pytest
 
+from tests.pilots.conftest import home, make_pilot, pilot_index  # noqa: F401 - the pilot page tree, for pilot sockets
+
 
 @pytest.fixture
 def live_site_directory(tmp_path):
