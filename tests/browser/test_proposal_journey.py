@@ -83,6 +83,12 @@ def test_resident_reports_neighbour_supports_expert_assesses_administrator_accep
     page.get_by_role("button", name="Withdraw my support").wait_for()
     assert page.locator(f"#vote-count-{proposal.pk}").inner_text() == "1"
     assert Vote.objects.filter(user=neighbour, proposal=proposal).exists()
+    # htmx swapped the panel in place: no reload, so no flash message
+    assert page.get_by_text("Thank you for your support.").count() == 0
+    page.get_by_label("Your comment").fill("I walk my dog there every night. It is pitch dark.")
+    page.get_by_role("button", name="Post comment").click()
+    page.locator(f"#comments-{proposal.pk} .comment-body", has_text="pitch dark").wait_for()
+    assert page.get_by_label("Your comment").input_value() == ""
     screenshot("proposal-03-supported")
 
     # 3. An expert writes a structured assessment.
