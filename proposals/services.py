@@ -255,30 +255,40 @@ def submit_proposal(
             name = getattr(upload, "name", "") or _("photo %(number)s") % {"number": index + 1}
             raise ValidationError({"photos": [f"{name}: {message}" for message in exc.messages]}) from exc
 
-    with transaction.atomic():
-        proposal.save()
-        for position, (image, thumbnail, width, height) in enumerate(processed):
-            photo = ProposalPhoto(proposal=proposal, position=position, width=width, height=height)
-            photo.image.save(image.name, image, save=False)
-            photo.thumbnail.save(thumbnail.name, thumbnail, save=False)
-            photo.save()
-        StatusChange.objects.create(
-            proposal=proposal,
-            from_status="",
-            to_status=ProposalStatus.PUBLISHED,
-            changed_by=filed_by or author,
-        )
-        if channel != FilingChannel.ONLINE:
-            audit_log(
-                instance=proposal,
-                action="livinglab.proposal.filed_on_behalf",
-                user=filed_by,
-                data={"channel": channel.value, "author_id": author.pk},
+    stored_files = []
+    try:
+        with transaction.atomic():
+            proposal.save()
+            for position, (image, thumbnail, width, height) in enumerate(processed):
+                photo = ProposalPhoto(proposal=proposal, position=position, width=width, height=height)
+                photo.image.save(image.name, image, save=False)
+                stored_files.append(photo.image)
+                photo.thumbnail.save(thumbnail.name, thumbnail, save=False)
+                stored_files.append(photo.thumbnail)
+                photo.save()
+            StatusChange.objects.create(
+                proposal=proposal,
+                from_status="",
+                to_status=ProposalStatus.PUBLISHED,
+                changed_by=filed_by or author,
             )
-        if rate_key:
-            _count_rate(rate_key)
-        _on_commit_index(proposal.pk)
-        _on_commit_publish("proposal.created", proposal_id=proposal.pk, actor_id=(filed_by or author).pk)
+            if channel != FilingChannel.ONLINE:
+                audit_log(
+                    instance=proposal,
+                    action="livinglab.proposal.filed_on_behalf",
+                    user=filed_by,
+                    data={"channel": channel.value, "author_id": author.pk},
+                )
+            if rate_key:
+                _count_rate(rate_key)
+            _on_commit_index(proposal.pk)
+            _on_commit_publish("proposal.created", proposal_id=proposal.pk, actor_id=(filed_by or author).pk)
+    except BaseException:
+        # The rows are rolled back; do not leave their files behind in storage.
+        for stored in stored_files:
+            stored.storage.delete(stored.name)
+        proposal.pk = None
+        raise
     return proposal
 
 

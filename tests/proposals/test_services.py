@@ -758,3 +758,16 @@ def test_dismiss_report_is_for_moderators(administrator, resident):
     report.refresh_from_db()
     assert report.resolved_at is not None
     assert ModelLogEntry.objects.filter(action="livinglab.report.dismiss").count() == 1
+
+
+def test_failed_submission_leaves_no_photo_files(resident, settings, monkeypatch):
+    def fail(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(StatusChange.objects, "create", fail)
+    with pytest.raises(RuntimeError):
+        services.submit_proposal(author=resident, photos=[jpeg_upload(), jpeg_upload()], **submission())
+    assert not Proposal.objects.exists()
+    assert not ProposalPhoto.objects.exists()
+    media = settings.MEDIA_ROOT
+    assert not [p for p in media.rglob("*") if p.is_file()] if media.exists() else True
