@@ -242,3 +242,4 @@ def test_postgresql_search_indexes_exist(db):
     assert "gin_trgm_ops" in indexes["search_proposal_title_trgm"]
     assert "gin_trgm_ops" in indexes["search_proposal_description_trgm"]
     assert "to_tsvector('simple'::regconfig" in indexes["search_proposal_fts"]
+    assert "(latitude, longitude)" in indexes["search_proposal_point"]
