@@ -192,3 +192,18 @@ def test_form_errors_are_announced_and_accessible(live_server, page, screenshot,
     assert not Proposal.objects.exists()
     assert_accessible("submission form with errors")
     screenshot("proposal-10-form-errors")
+
+
+def test_htmx_refusal_is_shown_in_the_alert_region(live_server, page):
+    """Voting closes while the page is open: the click gets a 409 and the page says why, without reloading."""
+    demo.build_pages()
+    proposal = ProposalFactory(title="Pothole in front of the library")
+    resident = ResidentFactory()
+    log_in(page, live_server.url, resident)
+    page.goto(f"{live_server.url}{proposal.get_absolute_url()}")
+    Proposal.objects.filter(pk=proposal.pk).update(status=ProposalStatus.ACCEPTED)
+    page.get_by_role("button", name="Support this proposal").click()
+    alert = page.locator("#proposal-alerts .message-error")
+    alert.wait_for()
+    assert "Voting is closed" in alert.inner_text()
+    assert not Vote.objects.exists()
