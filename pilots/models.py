@@ -26,6 +26,7 @@ from wagtail.search import index
 
 from home.blocks import BaseStreamBlock
 
+from .admin_forms import PilotPageForm
 from .chooser import CHOOSABLE_STATUSES, proposal_chooser_viewset
 
 
@@ -198,6 +199,7 @@ class PilotPage(Page):
 
     parent_page_types = ["pilots.PilotIndexPage"]
     subpage_types: list[str] = []
+    base_form_class = PilotPageForm
 
     class Meta:
         verbose_name = _("pilot page")

@@ -198,3 +198,36 @@ def test_an_index_created_in_the_admin_is_set_up(client, administrator, home):
     index = PilotIndexPage.objects.get()
     assert WorkflowPage.objects.get(page=index).workflow.name == PILOT_REVIEW_WORKFLOW
     assert GroupPagePermission.objects.filter(group__name="Experts", page=index).count() == 2
+
+
+def test_two_series_cannot_share_a_name(client, administrator, pilot_index):
+    client.force_login(administrator)
+    data = pilot_form(action="action-publish")
+    data.update(
+        nested_form_data(
+            {
+                "series": inline_formset(
+                    [
+                        {"name": "PM2.5", "unit": "µg/m³", "description": ""},
+                        {"name": " pm2.5 ", "unit": "", "description": ""},
+                    ]
+                )
+            }
+        )
+    )
+    response = client.post(add_url(pilot_index), data)
+    assert response.status_code == 200
+    assert "Another series of this pilot already has this name." in response.content.decode()
+    assert not PilotPage.objects.exists()
+
+
+def test_the_import_button_is_in_the_page_listing_for_administrators_only(client, administrator, expert, make_pilot):
+    pilot = make_pilot()
+    import_url = reverse("pilots_import_results", args=[pilot.pk])
+    explore = reverse("wagtailadmin_explore", args=[pilot.get_parent().pk])
+    client.force_login(administrator)
+    assert import_url in client.get(explore).content.decode()
+    client.force_login(expert)
+    listing = client.get(explore)
+    assert listing.status_code == 200
+    assert import_url not in listing.content.decode()
