@@ -101,6 +101,8 @@ def make_text(rng: random.Random) -> tuple[str, str]:
     thing = rng.choice(THINGS)
     title = f"{rng.choice(PLACES)} {thing} {rng.choice(PROBLEMS)}"
     description = f"{rng.choice(PLACES)}에 있는 {thing}이(가) 문제입니다. " + " ".join(rng.sample(SENTENCES, 3))
+    if rng.random() < 0.002:
+        description += " 측정기도 함께 설치해 주세요."  # a rare word, for the rare-word case
     return title, description
 
 
@@ -263,6 +265,8 @@ def main() -> None:
         ("`쓰레기` sorted by votes", lambda: search_proposals("쓰레기", sort=Sort.VOTES)),
         ("No words, newest first (browse)", lambda: search_proposals("")),
         ("`가로등`, page 50", lambda: search_proposals("가로등", page=50)),
+        ("Rare word `측정기`, newest first", lambda: search_proposals("측정기", sort=Sort.NEWEST)),
+        ("Nothing matches `zeppelin` (strict, then fallback)", lambda: search_proposals("zeppelin")),
         ("Similar while typing `골목 가로등이 고장났어요`", lambda: similar_proposals("골목 가로등이 고장났어요", "")),
     ]
     rows = []

@@ -6,12 +6,14 @@ when every word is found as a substring (ILIKE, served by the pg_trgm GIN indexe
 (`%>`, pg_trgm word similarity, which forgives a typo). On SQLite every word must appear as a substring.
 """
 
+import itertools
 import math
 import re
+from datetime import timedelta
 
-from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVectorExact, TrigramSimilarity
-from django.db import connection, transaction
-from django.db.models import Case, Count, ExpressionWrapper, F, FloatField, Q, Value, When
+from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVectorExact
+from django.db import connection
+from django.db.models import Case, Count, DateTimeField, ExpressionWrapper, F, FloatField, IntegerField, Q, Value, When
 from django.db.models.functions import ASin, Cast, Cos, Least, Power, Radians, Sin, Sqrt
 from django.db.models.lookups import IContains
 
@@ -34,7 +36,6 @@ from ..snippets import mark_terms, snippet
 
 FACET_SIZE = 20
 SIMILAR_CANDIDATES = 200
-SIMILAR_TRIGRAM_THRESHOLD = 0.15
 SIMILAR_MIN_SCORE = 0.12
 SIMILAR_NEARBY_KM = 2.0
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
@@ -139,6 +140,21 @@ def relevance_expression(request: SearchRequest):
     return ExpressionWrapper(score, output_field=FloatField())
 
 
+def sort_keys(*, filtered: bool):
+    """(votes, created) to order by.
+
+    With a text filter on PostgreSQL they are wrapped in a no-op arithmetic so the planner cannot walk the
+    vote or date index and evaluate the text match row by row until it has a page: for a rare word that
+    walk reads the whole table. It sorts the (index-found) matches instead.
+    """
+    if filtered and is_postgresql():
+        return (
+            ExpressionWrapper(F("vote_count") + 0, output_field=IntegerField()),
+            ExpressionWrapper(F("created_at") + Value(timedelta(0)), output_field=DateTimeField()),
+        )
+    return F("vote_count"), F("created_at")
+
+
 class DatabaseBackend:
     """Proposal search with the database alone: always available, no index to keep in step."""
 
@@ -196,15 +212,16 @@ class DatabaseBackend:
             queryset = self.base_queryset(request, loose=True)
             total, facets = self.counts(queryset)
         page = min(request.page, max(1, math.ceil(total / request.page_size)))
+        votes, created = sort_keys(filtered=bool(request.terms))
         if request.sort == Sort.RELEVANCE and request.terms:
             queryset = queryset.annotate(relevance=relevance_expression(request))
-            ordering = ["-relevance", "-vote_count", "-id"]
+            ordering = ["-relevance", votes.desc(), "-id"]
         elif request.sort == Sort.VOTES:
-            ordering = ["-vote_count", "-created_at", "-id"]
+            ordering = [votes.desc(), created.desc(), "-id"]
         elif request.sort == Sort.DISTANCE and request.near:
             ordering = ["distance_km", "-id"]
         else:
-            ordering = ["-created_at", "-id"]
+            ordering = [created.desc(), "-id"]
         offset = (page - 1) * request.page_size
         # Order the narrow rows first, then load the page's twenty with their category and area: joining
         # before sorting would carry every match's joined columns through the sort.
@@ -257,35 +274,77 @@ class DatabaseBackend:
         return scored[:limit]
 
     def similar_candidates(self, title: str) -> list[Proposal]:
-        """At most 200 open proposals worth scoring.
+        """At most 200 open proposals worth scoring, most supported first.
 
-        PostgreSQL: titles trigram-similar to the draft (pg_trgm `%`, GIN index), most similar first, with the
-        threshold lowered for this transaction because a draft with particles and other words ("가로등이
-        꺼졌어요") shares few trigrams with "골목 가로등 고장". SQLite: titles containing a word's first two
-        characters, most supported first.
+        Each word of the draft becomes a stem (a Korean word's first two syllables, so "가로등이" gives "가로";
+        a Latin word whole). SQLite: titles containing any stem. PostgreSQL: proposals with words starting
+        with at least two of the stems (or the only one), by full text search on the exact GIN index; a
+        single common stem would otherwise make PostgreSQL recheck thousands of rows.
         """
-        open_proposals = Proposal.objects.open().select_related("category", "area", "area__parent")
-        if is_postgresql():
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT set_config('pg_trgm.similarity_threshold', %s, true)", [str(SIMILAR_TRIGRAM_THRESHOLD)]
-                )
-                return list(
-                    open_proposals.filter(title__trigram_similar=title)
-                    .annotate(similarity=TrigramSimilarity("title", title))
-                    .order_by("-similarity", "-vote_count", "-id")[:SIMILAR_CANDIDATES]
-                )
-        stems = []
-        for word in query_terms(title):
-            stem = word[:2] if _HANGUL.search(word) else word
-            if len(stem) >= 2 and stem.lower() not in (s.lower() for s in stems):
-                stems.append(stem)
+        stems = similar_stems(title)
         if not stems:
             return []
-        condition = Q()
-        for stem in stems:
-            condition |= Q(title__icontains=stem)
-        return list(open_proposals.filter(condition).order_by("-vote_count", "-id")[:SIMILAR_CANDIDATES])
+        open_proposals = Proposal.objects.open().select_related("category", "area", "area__parent")
+        if is_postgresql():
+            if len(stems) == 1:
+                expression = f"{stems[0]}:*"
+            else:
+                expression = " | ".join(f"({a}:* & {b}:*)" for a, b in itertools.combinations(stems[:5], 2))
+            query = SearchQuery(expression, search_type="raw", config="simple")
+            condition = Q(SearchVectorExact(SearchVector("title", "description", config="simple"), query))
+        else:
+            condition = Q()
+            for stem in stems:
+                condition |= Q(title__icontains=stem)
+        votes, _created = sort_keys(filtered=True)
+        return list(open_proposals.filter(condition).order_by(votes.desc(), "-id")[:SIMILAR_CANDIDATES])
+
+
+# Words too common to say two English titles are about the same problem.
+ENGLISH_STOP_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "for",
+        "from",
+        "has",
+        "have",
+        "in",
+        "is",
+        "it",
+        "its",
+        "near",
+        "no",
+        "not",
+        "of",
+        "on",
+        "or",
+        "our",
+        "the",
+        "this",
+        "to",
+        "was",
+        "with",
+    ]
+)
+
+
+def similar_stems(title: str) -> list[str]:
+    """Distinct stems of the draft's words, in order: Korean words cut to two syllables, stop words dropped."""
+    stems: list[str] = []
+    for word in query_terms(title):
+        stem = word[:2] if _HANGUL.search(word) else word.lower()
+        if len(stem) < 2 or stem in ENGLISH_STOP_WORDS or stem.lower() in (s.lower() for s in stems):
+            continue
+        stems.append(stem)
+    return stems
 
 
 def bigrams(text: str) -> set[str]:
