@@ -261,3 +261,18 @@ def test_a_pilot_page_makes_the_same_number_of_queries_for_few_or_many_proposals
     with django_assert_num_queries(len(captured)):
         response = client.get(many.url)
     assert response.content.decode().count("Comment ") == 6
+
+
+@pytest.mark.django_db
+def test_the_partials_render_from_the_page_alone_for_live_pushes(rich_pilot):
+    from django.template.loader import render_to_string
+
+    results = render_to_string("pilots/includes/results.html", {"page": rich_pilot})
+    assert f'id="pilot-results-{rich_pilot.pk}"' in results
+    assert '<th scope="row">2026-03-01</th><td>1600</td>' in results
+    average = render_to_string(
+        "pilots/includes/feedback_average.html", {"pilot": rich_pilot, "average": 4.24, "count": 8}
+    )
+    assert f'id="pilot-feedback-average-{rich_pilot.pk}"' in average
+    assert "<strong>4.2</strong> / 5" in average
+    assert "from 8 ratings" in average
