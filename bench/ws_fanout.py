@@ -1,6 +1,6 @@
 """WebSocket fan-out: N sockets on one proposal's page, one vote, and the time until every socket has it.
 
-    .venv/bin/python bench/ws_fanout.py --clients 1000 --layer both --votes 5
+    .venv/bin/python bench/ws_fanout.py --clients 100 1000 --layer all --votes 5
 
 For each channel layer it migrates a throwaway SQLite database, starts one daphne process
 (``livinglab.asgi:application``), opens N WebSockets to ``/ws/proposals/<id>/`` from this process, then casts
@@ -23,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import websockets  # noqa: E402
 from websockets.asyncio.client import connect  # noqa: E402
 
 from tests.live.servers import LiveSite, Server, post  # noqa: E402
@@ -52,13 +53,17 @@ async def measure(server: Server, site: LiveSite, data: dict, *, clients: int, v
     connect_seconds = time.perf_counter() - started
     latencies: list[float] = []
     request_times: list[float] = []
+    spreads: list[float] = []  # first socket to last socket, per vote: the fan-out itself
     missing = 0
     try:
         for vote in range(votes):
             arrivals: list[float] = []
 
             async def receive(socket, arrivals=arrivals):
-                await socket.recv()
+                try:
+                    await socket.recv()
+                except websockets.ConnectionClosed:
+                    return  # counted as missing below
                 arrivals.append(time.perf_counter())
 
             readers = [asyncio.create_task(receive(socket)) for socket in sockets]
@@ -73,9 +78,12 @@ async def measure(server: Server, site: LiveSite, data: dict, *, clients: int, v
             done, pending = await asyncio.wait(readers, timeout=30)
             for task in pending:
                 task.cancel()
-            missing += len(pending)
+            missing += len(sockets) - len(arrivals)
             latencies += [arrival - sent for arrival in arrivals]
+            if arrivals:
+                spreads.append(max(arrivals) - min(arrivals))
     finally:
+        closed = sum(1 for socket in sockets if socket.close_code is not None)
         await asyncio.gather(*(socket.close() for socket in sockets), return_exceptions=True)
     milliseconds = [value * 1000 for value in latencies]
     return {
@@ -84,24 +92,29 @@ async def measure(server: Server, site: LiveSite, data: dict, *, clients: int, v
         "connect_s": round(connect_seconds, 2),
         "received": len(latencies),
         "missing": missing,
+        "closed_by_server": closed,
         "request_ms_median": round(statistics.median(request_times) * 1000, 1),
         "p50_ms": round(percentile(milliseconds, 0.50), 1),
         "p99_ms": round(percentile(milliseconds, 0.99), 1),
         "max_ms": round(max(milliseconds), 1),
+        "spread_ms_median": round(statistics.median(spreads) * 1000, 1) if spreads else None,
     }
 
 
 def run(layer: str, *, clients: int, votes: int, redis_url: str, directory: Path, migrated: Path) -> dict:
-    site = LiveSite(directory / f"{layer}-{clients}", redis_url=redis_url if layer == "redis" else "")
+    site = LiveSite(directory / f"{layer}-{clients}", redis_url=redis_url if layer != "memory" else "")
     site.directory.mkdir(parents=True, exist_ok=True)
     shutil.copy(migrated / "live.sqlite3", site.directory / "live.sqlite3")
     data = site.seed(votes)
     (port,) = site.reserve_ports(1)
-    server = Server(site, port).start()
+    server = Server(site, port, LIVE_CHANNEL_LAYER="core" if layer == "redis-core" else "").start()
     try:
         result = asyncio.run(measure(server, site, data, clients=clients, votes=votes))
     finally:
         server.stop()
+    if result["missing"]:
+        errors = [line for line in server.output().splitlines() if "Error" in line or "Exception" in line]
+        result["server_errors"] = sorted(set(errors))[:5]
     return {"layer": layer, **result}
 
 
@@ -109,12 +122,17 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, nargs="+", default=[1000], help="socket counts to measure")
     parser.add_argument("--votes", type=int, default=5, help="votes per measurement, one after another")
-    parser.add_argument("--layer", choices=["memory", "redis", "both"], default="both")
+    parser.add_argument(
+        "--layer",
+        choices=["memory", "redis", "redis-core", "all"],
+        default="all",
+        help="memory: in-process; redis: channels-redis's pub/sub layer (the project's); redis-core: RedisChannelLayer",
+    )
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15")
     parser.add_argument("--json", action="store_true", help="print one JSON object per line")
     args = parser.parse_args()
 
-    layers = ["memory", "redis"] if args.layer == "both" else [args.layer]
+    layers = ["memory", "redis", "redis-core"] if args.layer == "all" else [args.layer]
     with tempfile.TemporaryDirectory(prefix="ws-fanout-") as directory:
         migrated = Path(directory) / "migrated"
         migrated.mkdir()
@@ -133,12 +151,15 @@ def main():
                     print(json.dumps(result), flush=True)
                 else:
                     print(
-                        f"{layer:6} clients={result['clients']:5} votes={result['votes']} "
+                        f"{layer:10} clients={result['clients']:5} votes={result['votes']} "
                         f"received={result['received']} missing={result['missing']} "
                         f"p50={result['p50_ms']}ms p99={result['p99_ms']}ms max={result['max_ms']}ms "
+                        f"first-to-last={result['spread_ms_median']}ms "
                         f"(vote request {result['request_ms_median']}ms, connecting took {result['connect_s']}s)",
                         flush=True,
                     )
+                    for line in result.get("server_errors", []):
+                        print(f"    server: {line}", flush=True)
 
 
 if __name__ == "__main__":

@@ -14,3 +14,6 @@ if REDIS_URL:  # noqa: F405
     CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = env_str("CHANNELS_PREFIX", "livinglab-test")  # noqa: F405
 # DEBUG is off, as in production; WhiteNoise serves the static files (htmx, its ws extension) from the apps.
 WHITENOISE_USE_FINDERS = True
+# The benchmark compares channels-redis's two layers; the project's settings choose the pub/sub one.
+if REDIS_URL and env_str("LIVE_CHANNEL_LAYER") == "core":  # noqa: F405
+    CHANNEL_LAYERS["default"]["BACKEND"] = "channels_redis.core.RedisChannelLayer"  # noqa: F405

@@ -18,13 +18,11 @@ def closed_port() -> int:
         return probe.getsockname()[1]  # nothing listens here once the probe closes
 
 
-@pytest.fixture
-def redis_down(settings):
+@pytest.fixture(params=["channels_redis.pubsub.RedisPubSubChannelLayer", "channels_redis.core.RedisChannelLayer"])
+def redis_down(settings, request):
+    """Either of channels-redis's layers, pointed at a port where no Redis listens."""
     settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [f"redis://127.0.0.1:{closed_port()}/0"]},
-        }
+        "default": {"BACKEND": request.param, "CONFIG": {"hosts": [f"redis://127.0.0.1:{closed_port()}/0"]}}
     }
 
 

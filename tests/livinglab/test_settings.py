@@ -69,7 +69,7 @@ def test_environment_picks_the_services(monkeypatch):
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/3")
     monkeypatch.setenv("DATABASE_URL", "postgres://u@127.0.0.1:5432/lab")
     reloaded = reload(base)
-    assert reloaded.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    assert reloaded.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
     assert reloaded.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     assert reloaded.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
