@@ -1,7 +1,7 @@
 """Each socket through the real ASGI application: who may connect, which groups it hears, what it sends."""
 
 import pytest
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async as sync_to_async  # closes the thread's connection after use
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.test import Client
@@ -219,3 +219,18 @@ async def test_a_foreign_origin_cannot_open_the_notification_socket_even_with_a_
     communicator = socket("/ws/notifications/", origin=(b"origin", b"https://evil.example"), cookie=cookie)
     connected, _ = await communicator.connect()
     assert not connected
+
+
+async def test_a_new_notification_moves_the_bell_live():
+    from notifications import services
+    from notifications.models import NotificationKind
+
+    user = await sync_to_async(ResidentFactory)()
+    cookie = await sync_to_async(session_cookie)(user)
+    communicator = socket("/ws/notifications/", cookie=cookie)
+    await communicator.connect()
+    await sync_to_async(services.notify)([user.pk], kind=NotificationKind.REPLY, text="Someone replied")
+    pushed = await communicator.receive_from(timeout=2)
+    assert 'id="notification-bell"' in pushed
+    assert '<span class="badge bell-count">1<span class="visually-hidden"> unread</span></span>' in pushed
+    await communicator.disconnect()

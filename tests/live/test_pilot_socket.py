@@ -1,7 +1,7 @@
 """The pilot page's socket and what publish() sends it: results and the feedback average, for live pilots only."""
 
 import pytest
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async as sync_to_async  # closes the thread's connection after use
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 
