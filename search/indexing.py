@@ -31,6 +31,12 @@ def _public_proposal(proposal_id: int) -> Proposal | None:
 
 def proposal_changed(proposal_id: int) -> None:
     """Index (or drop from the index) one proposal after it was created, edited, voted on, hidden or moved."""
+    try:
+        from .backends.database import forget_browse_counts
+
+        forget_browse_counts()
+    except Exception:  # noqa: BLE001 - a cache outage must not fail the request either
+        logger.exception("Could not drop the cached search counts")
     if not settings.ELASTICSEARCH_URL:
         return
     action = IndexAction.INDEX

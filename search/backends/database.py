@@ -12,6 +12,7 @@ import re
 from datetime import timedelta
 
 from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVectorExact
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Case, Count, DateTimeField, ExpressionWrapper, F, FloatField, IntegerField, Q, Value, When
 from django.db.models.functions import ASin, Cast, Cos, Least, Power, Radians, Sin, Sqrt
@@ -35,6 +36,10 @@ from ..interface import (
 from ..snippets import mark_terms, snippet
 
 FACET_SIZE = 20
+# The plain list (no words, filters or point) is the most visited search and the most expensive to count:
+# every public proposal. Its total and facets are cached briefly and dropped whenever a proposal changes.
+BROWSE_COUNTS_KEY = "search:browse-counts"
+BROWSE_COUNTS_SECONDS = 60
 SIMILAR_CANDIDATES = 200
 SIMILAR_MIN_SCORE = 0.12
 SIMILAR_NEARBY_KM = 2.0
@@ -140,6 +145,11 @@ def relevance_expression(request: SearchRequest):
     return ExpressionWrapper(score, output_field=FloatField())
 
 
+def forget_browse_counts() -> None:
+    """Called for every proposal change, so the cached counts of the plain list are never stale for long."""
+    cache.delete(BROWSE_COUNTS_KEY)
+
+
 def sort_keys(*, filtered: bool):
     """(votes, created) to order by.
 
@@ -206,7 +216,16 @@ class DatabaseBackend:
 
     def search(self, request: SearchRequest) -> SearchResult:
         queryset = self.base_queryset(request)
-        total, facets = self.counts(queryset)
+        browsing = not (request.terms or request.filters or request.near)
+        cached = cache.get(BROWSE_COUNTS_KEY) if browsing else None
+        if cached:
+            total = cached[0]
+            facets = {name: [FacetValue(key=k, label="", count=n) for k, n in values] for name, values in cached[1]}
+        else:
+            total, facets = self.counts(queryset)
+            if browsing:
+                facet_items = [(name, [(v.key, v.count) for v in values]) for name, values in facets.items()]
+                cache.set(BROWSE_COUNTS_KEY, (total, facet_items), BROWSE_COUNTS_SECONDS)
         if not total and request.terms and is_postgresql():
             # Nothing starts with these words: look for them inside words, and for near misses.
             queryset = self.base_queryset(request, loose=True)

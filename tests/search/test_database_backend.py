@@ -112,6 +112,20 @@ def test_facets_count_status_category_and_area_with_labels(world):
     assert next(v for v in facets["status"] if v.key == "under_review").label == "Under review"
 
 
+def test_plain_list_counts_are_cached_until_a_proposal_changes(world, django_assert_num_queries):
+    from search.indexing import proposal_changed
+
+    assert search_proposals("").total == 5
+    added = ProposalFactory(title="Overflowing bins")
+    assert search_proposals("").total == 5  # cached: nothing said that a proposal changed
+    proposal_changed(added.pk)
+    assert search_proposals("").total == 6
+    # Searches with words, filters or a point are always counted afresh.
+    ProposalFactory(title="Overflowing bins again")
+    assert search_proposals("bins").total == 2
+    assert search_proposals("", filters={"status": "published"}).total == 5
+
+
 def test_facets_follow_the_query(world):
     facets = search_proposals("가로등").facets
     assert {(v.key, v.count) for v in facets["category"]} == {("safety", 2), ("environment", 1)}
