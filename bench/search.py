@@ -239,6 +239,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
+    from search.backends.database import forget_browse_counts
     from search.interface import Near, Point, Sort, search_proposals, similar_proposals
 
     started = time.perf_counter()
@@ -263,7 +264,11 @@ def main() -> None:
         ("Near me (1 km), no words", lambda: search_proposals("", near=near)),
         ("Near me (1 km) + `가로등`", lambda: search_proposals("가로등", near=near)),
         ("`쓰레기` sorted by votes", lambda: search_proposals("쓰레기", sort=Sort.VOTES)),
-        ("No words, newest first (browse)", lambda: search_proposals("")),
+        ("No words, newest first (browse), counts cached", lambda: search_proposals("")),
+        (
+            "No words, newest first (browse), counts not cached",
+            lambda: (forget_browse_counts(), search_proposals(""))[1],
+        ),
         ("`가로등`, page 50", lambda: search_proposals("가로등", page=50)),
         ("Rare word `측정기`, newest first", lambda: search_proposals("측정기", sort=Sort.NEWEST)),
         ("Nothing matches `zeppelin` (strict, then fallback)", lambda: search_proposals("zeppelin")),
