@@ -1,9 +1,10 @@
 """Search on the database: PostgreSQL full text search plus pg_trgm, or plain substring matching on SQLite.
 
 Korean has no spaces between a word and its particles ("가로등이"), so whole-word full text search alone would
-miss "가로등". On PostgreSQL a proposal matches when the simple-configuration text search matches the query, or
-when every word is found as a substring (ILIKE, served by the pg_trgm GIN indexes) or as a close word
-(`%>`, pg_trgm word similarity, which forgives a typo). On SQLite every word must appear as a substring.
+miss "가로등". On PostgreSQL every word must begin a word of the proposal (full text search, simple
+configuration, prefix query on an exact GIN index); when that finds nothing, every word must appear inside
+a word (ILIKE, pg_trgm GIN indexes) or be close to a title word (pg_trgm `%>`, forgives a typo). On SQLite
+every word must appear as a substring. See text_condition() and docs/benchmarks.md for why in that order.
 """
 
 import itertools
