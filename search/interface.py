@@ -271,12 +271,14 @@ def label_facets(result: SearchResult) -> None:
     """Human labels for facet keys (status names, category and area names) and the selected flags."""
     categories = [value.key for value in result.facets.get("category", []) if not value.label]
     areas = [value.key for value in result.facets.get("area", []) if not value.label]
+    from proposals.forms import localized_name
+
     labels = {
         "status": {value: str(label) for value, label in ProposalStatus.choices},
-        "category": dict(Category.objects.filter(slug__in=categories).values_list("slug", "name"))
+        "category": {c.slug: localized_name(c) for c in Category.objects.filter(slug__in=categories)}
         if categories
         else {},
-        "area": {area.slug: str(area) for area in Area.objects.filter(slug__in=areas).select_related("parent")}
+        "area": {a.slug: localized_name(a) for a in Area.objects.filter(slug__in=areas).select_related("parent")}
         if areas
         else {},
     }

@@ -45,9 +45,20 @@ def mark_terms(text: str, terms: list[str]) -> SafeString:
     return _marked(strip_sentinels(text), terms_pattern(terms))
 
 
+_MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_MARKDOWN_INLINE = re.compile(r"\*\*|__|[*`]")
+_MARKDOWN_LINE_START = re.compile(r"^\s*(?:#{1,6}|>|[-+]|\d+\.)\s+", re.MULTILINE)
+
+
+def plain_text(text: str) -> str:
+    """Descriptions may use simple Markdown; a snippet shows the words, not the ** and [](…) around them."""
+    text = _MARKDOWN_LINE_START.sub(" ", _MARKDOWN_LINK.sub(r"\1", text))
+    return _MARKDOWN_INLINE.sub("", text)
+
+
 def snippet(text: str, terms: list[str], length: int = SNIPPET_LENGTH) -> SafeString:
     """A window of about `length` characters around the first match (or the start), escaped and marked."""
-    text = " ".join(strip_sentinels(text).split())
+    text = " ".join(plain_text(strip_sentinels(text)).split())
     pattern = terms_pattern(terms)
     start = 0
     if pattern is not None and (first := pattern.search(text)):

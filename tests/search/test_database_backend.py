@@ -104,9 +104,9 @@ def test_facets_count_status_category_and_area_with_labels(world):
     facets = search_proposals("").facets
     assert {(v.key, v.count) for v in facets["status"]} == {("published", 3), ("under_review", 1), ("rejected", 1)}
     assert {(v.key, v.label, v.count) for v in facets["category"]} == {
-        ("safety", "안전", 3),
-        ("environment", "환경", 1),
-        ("mobility", "교통", 1),
+        ("safety", "Safety", 3),
+        ("environment", "Environment", 1),
+        ("mobility", "Mobility", 1),
     }
     assert {(v.key, v.count) for v in facets["area"]} == {("seongsu", 3), ("oksu", 2)}
     assert next(v for v in facets["status"] if v.key == "under_review").label == "Under review"
@@ -124,6 +124,16 @@ def test_plain_list_counts_are_cached_until_a_proposal_changes(world, django_ass
     ProposalFactory(title="Overflowing bins again")
     assert search_proposals("bins").total == 2
     assert search_proposals("", filters={"status": "published"}).total == 5
+
+
+def test_facet_labels_follow_the_reader_s_language(world):
+    from django.utils import translation
+
+    with translation.override("ko"):
+        facets = search_proposals("").facets
+    assert {v.label for v in facets["category"]} == {"안전", "환경", "교통"}
+    assert {v.label for v in facets["area"]} == {"성동구 성수동", "성동구 옥수동"}
+    assert next(v for v in facets["area"] if v.key == "oksu").label == "성동구 옥수동"
 
 
 def test_facets_follow_the_query(world):

@@ -88,11 +88,11 @@ def test_search_sends_the_built_body_and_parses_hits_facets_and_highlights(loopb
     assert str(result.hits[1].title_html) == "공원 미세먼지 측정기 설치"  # no title highlight: escaped title
     assert str(result.hits[1].snippet_html) == "&lt;b&gt;놀이터&lt;/b&gt; <mark>가로등</mark> 옆에"
     assert {(v.key, v.label, v.count, v.selected) for v in result.facets["category"]} == {
-        ("safety", "안전", 2, True),
-        ("environment", "환경", 1, False),
+        ("safety", "Safety", 2, True),
+        ("environment", "Environment", 1, False),
     }
     assert {(v.key, v.label) for v in result.facets["status"]} == {("published", "Published"), ("rejected", "Rejected")}
-    assert [(v.label, v.count) for v in result.facets["area"]] == [("성동구 성수동", 3)]
+    assert [(v.label, v.count) for v in result.facets["area"]] == [("Seongdong-gu Seongsu-dong", 3)]
     assert not result.degraded
 
 
