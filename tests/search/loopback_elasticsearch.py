@@ -40,6 +40,7 @@ class StandIn:
     aliases: dict = field(default_factory=dict)  # alias -> concrete index
     search_response: dict | None = None
     fail_status: int | None = None  # answer every request with this error status (e.g. 503)
+    fail_only: str | None = None  # ... or only requests whose path matches this regular expression
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def resolve(self, name: str) -> str | None:
@@ -86,7 +87,7 @@ class Handler(BaseHTTPRequestHandler):
         state = self.state
         with state.lock:
             state.requests.append(RecordedRequest(self.command, url.path, params, body))
-            if state.fail_status:
+            if state.fail_status and (state.fail_only is None or re.fullmatch(state.fail_only, url.path)):
                 return self._reply(state.fail_status, error_body(state.fail_status, "unavailable", "stand-in failure"))
             status, answer = self.route(self.command, url.path, params, body)
         return self._reply(status, answer)

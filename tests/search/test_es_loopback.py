@@ -361,3 +361,17 @@ def test_pages_beyond_the_result_window_are_not_requested(loopback_es, world):
     search_proposals("가로등", page=100_000)
     body = loopback_es.requests_to(f"/{ALIAS}/_search")[0].json()
     assert body["from"] + body["size"] <= 10_000
+
+
+def test_rebuild_drops_the_new_index_when_the_cluster_fails_mid_way(loopback_es, world):
+    with_alias(loopback_es)
+    loopback_es.state.fail_status = 503
+    loopback_es.state.fail_only = "/_bulk"
+    with pytest.raises(CommandError, match="failed"):
+        run_command("--rebuild", "--no-progress")
+    (created,) = [
+        r.path.strip("/") for r in loopback_es.state.requests if r.method == "PUT" and r.path.startswith("/t")
+    ]
+    assert [r.method for r in loopback_es.requests_to(f"/{created}")] == ["PUT", "DELETE"]
+    assert set(loopback_es.state.indices) == {CONCRETE}
+    assert loopback_es.state.aliases == {ALIAS: CONCRETE}

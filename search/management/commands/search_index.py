@@ -1,5 +1,6 @@
 """Maintain the proposals search index: rebuild it without downtime, replay the outbox, compare counts."""
 
+import contextlib
 import sys
 
 from django.conf import settings
@@ -84,6 +85,11 @@ class Command(BaseCommand):
                 bar.update(1)
                 if not ok:
                     errors.append(item)
+        except Exception:
+            # The cluster went away mid-way: drop the half-filled index (if it still can) and keep the alias.
+            with contextlib.suppress(Exception):
+                client.indices.delete(index=name)
+            raise
         finally:
             bar.close()
         if errors:
