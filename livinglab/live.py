@@ -6,7 +6,10 @@ carries HTML rendered from the page's own partials, once per site language, and 
 for signed-in viewers; the consumer sends the one that fits its socket and htmx swaps it in out of band.
 """
 
+import asyncio
+import contextlib
 import logging
+import weakref
 from html.parser import HTMLParser
 
 from asgiref.sync import async_to_sync
@@ -154,6 +157,85 @@ def language_from_scope(scope) -> str:
     return settings.LANGUAGE_CODE
 
 
+class WorkerGroups:
+    """One channel-layer subscription per group and worker, fanned out to that worker's sockets in one pass.
+
+    Channels would otherwise hand a group message to every consumer through its own channel queue and task,
+    several event-loop hops per socket before the first byte leaves; at 1,000 sockets that is hundreds of
+    milliseconds of Python on one core (docs/benchmarks.md). Here one listener task per group receives the
+    message once and calls each member's handler directly.
+    """
+
+    def __init__(self):
+        self.members: dict[str, set] = {}
+        self.listeners: dict[str, asyncio.Task] = {}
+        self.lock = asyncio.Lock()
+
+    async def join(self, group: str, consumer) -> None:
+        async with self.lock:
+            self.members.setdefault(group, set()).add(consumer)
+            if group not in self.listeners:
+                layer = get_channel_layer()
+                channel = await layer.new_channel(prefix="live.")
+                await layer.group_add(group, channel)
+                self.listeners[group] = asyncio.create_task(self._listen(layer, group, channel))
+
+    async def leave(self, group: str, consumer) -> None:
+        async with self.lock:
+            members = self.members.get(group)
+            if members is None:
+                return
+            members.discard(consumer)
+            if members:
+                return
+            del self.members[group]
+            listener = self.listeners.pop(group, None)
+        if listener is not None:
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await listener
+
+    async def _listen(self, layer, group: str, channel: str) -> None:
+        try:
+            while True:
+                message = await layer.receive(channel)
+                handler_name = message.get("type", "").replace(".", "_")
+                for consumer in list(self.members.get(group, ())):
+                    handler = getattr(consumer, handler_name, None)
+                    if handler is None or not handler_name.startswith("live_"):
+                        continue
+                    try:
+                        await handler(message)
+                    except Exception:
+                        logger.warning("Live push to one socket failed", exc_info=True)
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                await layer.group_discard(group, channel)
+            raise
+        except Exception:
+            # The layer broke (Redis gone, with a layer that cannot resubscribe): close the sockets with 1011,
+            # on which htmx reconnects, resubscribes and refetches what it missed.
+            logger.exception("Live group %s lost its channel layer", group)
+            async with self.lock:
+                members = self.members.pop(group, set())
+                self.listeners.pop(group, None)
+            for consumer in members:
+                with contextlib.suppress(Exception):
+                    await consumer.close(code=1011)
+
+
+_worker_groups: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, WorkerGroups]" = weakref.WeakKeyDictionary()
+
+
+def worker_groups() -> WorkerGroups:
+    """This worker's groups, one registry per event loop (tests run one loop each)."""
+    loop = asyncio.get_running_loop()
+    groups = _worker_groups.get(loop)
+    if groups is None:
+        groups = _worker_groups[loop] = WorkerGroups()
+    return groups
+
+
 class LiveConsumer(AsyncWebsocketConsumer):
     """A socket that only listens: it joins the groups ``live_groups`` allows and relays their pushes.
 
@@ -162,6 +244,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
     """
 
     refusal_code = CLOSE_NOT_FOUND
+    # No channel of its own: pushes arrive through ``WorkerGroups``, so each socket costs the channel layer
+    # nothing (no queue, no task, no Redis subscription), and only the group listeners depend on Redis.
+    channel_layer_alias = None
 
     async def live_groups(self) -> list[str] | None:
         raise NotImplementedError
@@ -175,18 +260,21 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.accept()
             await self.close(code=self.refusal_code)
             return
+        registry = worker_groups()
         for group in groups:
-            await self.channel_layer.group_add(group, self.channel_name)
+            await registry.join(group, self)
             self.joined.append(group)
         await self.accept()
 
     async def disconnect(self, code):
+        registry = worker_groups()
         for group in getattr(self, "joined", []):
             try:
-                await self.channel_layer.group_discard(group, self.channel_name)
+                await registry.leave(group, self)
             except Exception:
                 # The layer may be the reason we are closing (Redis gone); nothing left to clean then.
                 logger.warning("Could not leave live group %s", group, exc_info=True)
+        self.joined = []
 
     async def receive(self, text_data=None, bytes_data=None):
         """Clients have nothing to say on these sockets; anything they send is ignored."""
