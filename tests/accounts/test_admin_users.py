@@ -58,3 +58,30 @@ def test_non_administrators_cannot_reach_the_user_admin(client, request, role_fi
     assert response.status_code in (302, 403)
     other.refresh_from_db()
     assert other.role == Role.RESIDENT
+
+
+def test_administrator_creates_an_expert_account(client, administrator):
+    from accounts.models import User
+
+    client.force_login(administrator)
+    url = reverse("wagtailusers_users:add")
+    assert client.get(url).status_code == 200
+    data = {
+        "email": "engineer@example.org",
+        "display_name": "박공학",
+        "home_area": "",
+        "role": Role.EXPERT,
+        "expertise": "Hydraulic engineering",
+        "organisation": "Seoul Institute",
+        "password1": "a-long-unusual-passphrase",
+        "password2": "a-long-unusual-passphrase",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    user = User.objects.get(email="engineer@example.org")
+    assert user.role == Role.EXPERT
+    assert list(user.groups.values_list("name", flat=True)) == ["Experts"]
+
+    response = client.post(url, {**data, "email": "other@example.org", "password2": "does-not-match-at-all"})
+    assert response.status_code == 200
+    assert not User.objects.filter(email="other@example.org").exists()
