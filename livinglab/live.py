@@ -173,12 +173,21 @@ class WorkerGroups:
 
     async def join(self, group: str, consumer) -> None:
         async with self.lock:
-            self.members.setdefault(group, set()).add(consumer)
-            if group not in self.listeners:
+            members = self.members.setdefault(group, set())
+            members.add(consumer)
+            if group in self.listeners:
+                return
+            try:
                 layer = get_channel_layer()
                 channel = await layer.new_channel(prefix="live.")
                 await layer.group_add(group, channel)
-                self.listeners[group] = asyncio.create_task(self._listen(layer, group, channel))
+            except Exception:
+                # Redis is down: this socket fails to open (1011) and htmx will try again; keep no trace of it.
+                members.discard(consumer)
+                if not members:
+                    del self.members[group]
+                raise
+            self.listeners[group] = asyncio.create_task(self._listen(layer, group, channel))
 
     async def leave(self, group: str, consumer) -> None:
         async with self.lock:

@@ -234,3 +234,40 @@ async def test_a_new_notification_moves_the_bell_live():
     assert 'id="notification-bell"' in pushed
     assert '<span class="badge bell-count">1<span class="visually-hidden"> unread</span></span>' in pushed
     await communicator.disconnect()
+
+
+async def test_sockets_of_one_worker_share_one_group_subscription():
+    from livinglab.live import worker_groups
+
+    proposal = await sync_to_async(ProposalFactory)()
+    group = f"proposal-{proposal.pk}"
+    registry = worker_groups()
+    first, second = socket(f"/ws/proposals/{proposal.pk}/"), socket(f"/ws/proposals/{proposal.pk}/")
+    await first.connect()
+    await second.connect()
+    assert len(registry.members[group]) == 2
+    assert list(registry.listeners) == [group]  # one listener, one channel-layer subscription, two sockets
+    await send_to_group(group, push_message(fragments("both")))
+    assert await first.receive_from(timeout=2) == "<p id='x'>both</p>"
+    assert await second.receive_from(timeout=2) == "<p id='x'>both</p>"
+    await first.disconnect()
+    assert group in registry.listeners  # the second socket still listens
+    await second.disconnect()
+    assert group not in registry.listeners  # the last one out unsubscribes the worker
+    assert group not in registry.members
+
+
+async def test_a_failing_layer_at_connect_leaves_no_member_behind(monkeypatch):
+    from livinglab.live import worker_groups
+
+    proposal = await sync_to_async(ProposalFactory)()
+    layer = get_channel_layer()
+
+    async def broken(*args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(layer, "group_add", broken)
+    communicator = socket(f"/ws/proposals/{proposal.pk}/")
+    with pytest.raises(ConnectionError):
+        await communicator.connect()
+    assert f"proposal-{proposal.pk}" not in worker_groups().members
