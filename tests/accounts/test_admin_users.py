@@ -60,9 +60,17 @@ def test_non_administrators_cannot_reach_the_user_admin(client, request, role_fi
     assert other.role == Role.RESIDENT
 
 
-def test_administrator_creates_an_expert_account(client, administrator):
+def test_administrators_grant_roles_but_do_not_create_accounts(client, administrator):
+    # People sign up themselves (and verify their e-mail); district staff only change roles.
+    client.force_login(administrator)
+    assert client.get(reverse("wagtailusers_users:add")).status_code == 302
+
+
+def test_superuser_creates_an_expert_account(client, administrator):
     from accounts.models import User
 
+    administrator.is_superuser = True
+    administrator.save(update_fields=["is_superuser"])
     client.force_login(administrator)
     url = reverse("wagtailusers_users:add")
     assert client.get(url).status_code == 200
