@@ -23,6 +23,8 @@ from django.utils.translation.trans_real import get_supported_language_variant, 
 logger = logging.getLogger(__name__)
 
 PROPOSAL_LIST_GROUP = "proposal-list"
+# Consecutive channel-layer failures (about six seconds with backoff) before a group's sockets are closed.
+MAX_LAYER_FAILURES = 5
 
 # Close codes a browser sees; htmx's ws extension reconnects only on 1006/1011/1012/1013, so these stop it.
 CLOSE_UNAUTHENTICATED = 4401
@@ -205,25 +207,32 @@ class WorkerGroups:
                 await listener
 
     async def _listen(self, layer, group: str, channel: str) -> None:
+        failures = 0
         try:
             while True:
-                message = await layer.receive(channel)
-                handler_name = message.get("type", "").replace(".", "_")
-                for consumer in list(self.members.get(group, ())):
-                    handler = getattr(consumer, handler_name, None)
-                    if handler is None or not handler_name.startswith("live_"):
-                        continue
-                    try:
-                        await handler(message)
-                    except Exception:
-                        logger.warning("Live push to one socket failed", exc_info=True)
+                try:
+                    message = await layer.receive(channel)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    failures += 1
+                    if failures > MAX_LAYER_FAILURES:
+                        raise
+                    logger.warning("Live group %s: channel layer failed, retrying", group, exc_info=True)
+                    await asyncio.sleep(min(0.1 * 2**failures, 2.0))
+                    # A Redis that restarted empty has forgotten the group: join it again (it is idempotent).
+                    with contextlib.suppress(Exception):
+                        await layer.group_add(group, channel)
+                    continue
+                failures = 0
+                await self._deliver(group, message)
         except asyncio.CancelledError:
             with contextlib.suppress(Exception):
                 await layer.group_discard(group, channel)
             raise
         except Exception:
-            # The layer broke (Redis gone, with a layer that cannot resubscribe): close the sockets with 1011,
-            # on which htmx reconnects, resubscribes and refetches what it missed.
+            # Redis stayed away: close the sockets with 1011, on which htmx reconnects (with backoff),
+            # subscribes again and refetches what it missed.
             logger.exception("Live group %s lost its channel layer", group)
             async with self.lock:
                 members = self.members.pop(group, set())
@@ -231,6 +240,20 @@ class WorkerGroups:
             for consumer in members:
                 with contextlib.suppress(Exception):
                     await consumer.close(code=1011)
+
+    async def _deliver(self, group: str, message: dict) -> None:
+        """Every member's handler, one after another in this task: no queue, no task, no hop per socket."""
+        handler_name = message.get("type", "").replace(".", "_")
+        if not handler_name.startswith("live_"):
+            return
+        for consumer in list(self.members.get(group, ())):
+            handler = getattr(consumer, handler_name, None)
+            if handler is None:
+                continue
+            try:
+                await handler(message)
+            except Exception:
+                logger.warning("Live push to one socket failed", exc_info=True)
 
 
 _worker_groups: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, WorkerGroups]" = weakref.WeakKeyDictionary()
