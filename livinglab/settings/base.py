@@ -99,9 +99,8 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            # Pub/sub rather than RedisChannelLayer: after a Redis restart it resubscribes open sockets itself
-            # (the other closes them all, 1011), group membership never expires, and at 1,000 sockets it lost
-            # none where the other hit its connection limit (docs/benchmarks.md, ws_fanout).
+            # Pub/sub rather than RedisChannelLayer: a worker's group subscriptions never expire (the other
+            # drops members after a day) and come back by themselves after a Redis restart (docs/benchmarks.md).
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {"hosts": [REDIS_URL], "prefix": env_str("CHANNELS_PREFIX", "livinglab")},
         }
