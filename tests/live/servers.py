@@ -287,13 +287,13 @@ class Listener:
                 await self._task
 
 
-def group_is_subscribed(redis_url: str, prefix: str, group: str) -> bool:
-    """Whether any server listens to ``group`` in Redis, for either of channels-redis's layers."""
+def group_is_subscribed(redis_url: str, prefix: str, group: str, *, servers: int = 1) -> bool:
+    """Whether at least ``servers`` servers listen to ``group`` in Redis, for either of channels-redis's layers."""
     client = redis.Redis.from_url(redis_url, socket_timeout=1)
     try:
         core = client.zcard(f"{prefix}:group:{group}")
-        pubsub = dict(client.pubsub_numsub(f"{prefix}__group__{group}"))
-        return core > 0 or any(count > 0 for count in pubsub.values())
+        pubsub = sum(dict(client.pubsub_numsub(f"{prefix}__group__{group}")).values())
+        return max(core, pubsub) >= servers
     except redis.RedisError:
         return False
     finally:
