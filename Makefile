@@ -1,4 +1,5 @@
-# Two commands: `make run` serves the platform on 127.0.0.1:8000, `make test` runs lint and tests.
+# Two commands: `make run` serves the platform on 127.0.0.1:8000 (PORT=, HOST= to change) with its task
+# worker, `make test` runs lint and tests.
 # Both create .venv with Python 3.12+ when it is missing and install the pinned requirements.
 
 PYTHON ?= $(shell for p in python3.12 python3.13 python3; do \
@@ -7,8 +8,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The address a browser uses for the served site: its origin is the one WebSockets and CSRF accept in
+# development, and links in e-mails start with it. A server bound to every interface is reached locally.
+SITE_URL ?= http://$(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 
-.PHONY: run test lint install messages migrate demo clean
+.PHONY: run test lint install messages migrate demo clean prod-check
 
 $(VENV)/.installed: requirements.txt constraints.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (python3.12 or python3.13)."; exit 1; }
@@ -25,8 +29,9 @@ migrate: install
 demo: migrate
 	$(PY) manage.py load_demo_data
 
+# The web server and the task worker, side by side (Procfile); one Ctrl-C stops both.
 run: demo
-	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) livinglab.asgi:application
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" HOST=$(HOST) PORT=$(PORT) SITE_URL=$(SITE_URL) $(VENV)/bin/honcho start
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -35,6 +40,10 @@ lint: install
 
 test: lint
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Production settings: deploy checks, collectstatic and real pages served by daphne (deploy/prod_check.py).
+prod-check: install
+	$(PY) deploy/prod_check.py
 
 messages: install
 	$(PY) manage.py makemessages -l ko --ignore=.venv --ignore=staticfiles --ignore=node_modules

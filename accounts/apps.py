@@ -4,6 +4,9 @@ from wagtail.users.apps import WagtailUsersAppConfig
 
 
 class AccountsConfig(AppConfig):
+    # Two configs live in this module, so Django needs to be told which one "accounts" means; without it
+    # the plain AppConfig was used and ``ready`` (the signal receivers) never ran.
+    default = True
     name = "accounts"
     verbose_name = _("Accounts")
 

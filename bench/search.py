@@ -1,13 +1,16 @@
 #!/usr/bin/env python
 """bench/search: proposal search on the database backend with 100,000 proposals on PostgreSQL.
 
-Creates (and afterwards keeps, for inspection) a dedicated database, migrates it, bulk-creates proposals with
+Creates a database of its own (a fresh name each run; it refuses one that exists), migrates it, bulk-creates proposals with
 Korean and English text, then measures p50/p95 of typical searches through `search.interface` (the same call
 the /search/ page makes: count, page, three facet aggregates) and the rate at which the rebuild path turns
 proposals into serialised bulk actions (without sending them anywhere).
 
-    .venv/bin/python bench/search.py                     # 100k proposals in database ll_bench
+    .venv/bin/python bench/search.py                     # 100k proposals in a new database ll_bench_search_<random>
     .venv/bin/python bench/search.py --proposals 20000 --repeat 20
+    .venv/bin/python bench/search.py --keep              # keep the database afterwards, for inspection
+
+At the end it drops the database it created, and only that one (unless --keep).
 
 Needs PostgreSQL on 127.0.0.1:5432 as user postgres (override with BENCH_POSTGRES_URL, without a database name).
 """
@@ -19,8 +22,11 @@ import random
 import statistics
 import sys
 import time
+import uuid
 from datetime import timedelta
 from pathlib import Path
+
+import psycopg
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -84,12 +90,22 @@ STATUSES = [
 CENTRE = (37.5500, 127.0400)
 
 
-def create_database(admin_url: str, name: str) -> None:
-    import psycopg
+def create_database(admin_url: str) -> str:
+    """A new database named for this run. It never reuses (or drops) a database that already exists."""
+
+    name = f"ll_bench_search_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin_url + "/postgres", autocommit=True) as connection:
+        if connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            raise SystemExit(f"database {name} exists; not touching it")
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return name
+
+
+def drop_database(admin_url: str, name: str) -> None:
+    """Only ever called with the name ``create_database`` returned in this run."""
 
     with psycopg.connect(admin_url + "/postgres", autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
 
 
 def make_text(rng: random.Random) -> tuple[str, str]:
@@ -219,16 +235,31 @@ def serialisation_rate() -> tuple[int, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--proposals", type=int, default=100_000)
-    parser.add_argument("--database", default="ll_bench")
+    parser.add_argument("--keep", action="store_true", help="keep the database this run created")
     parser.add_argument("--repeat", type=int, default=50)
     args = parser.parse_args()
 
     admin_url = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
-    create_database(admin_url, args.database)
+    database = create_database(admin_url)
+    print(f"database {database} (created by this run)", file=sys.stderr)
+    try:
+        run(args, admin_url, database)
+    finally:
+        if not args.keep:
+            from django.conf import settings
+
+            if settings.configured:
+                from django.db import connections
+
+                connections.close_all()
+            drop_database(admin_url, database)
+
+
+def run(args, admin_url: str, database: str) -> None:
     os.environ.update(
         {
             "DJANGO_SETTINGS_MODULE": "livinglab.settings.test",
-            "DATABASE_URL": f"{admin_url}/{args.database}",
+            "DATABASE_URL": f"{admin_url}/{database}",
             "REDIS_URL": "",
             "ELASTICSEARCH_URL": "",
         }
@@ -241,15 +272,21 @@ def main() -> None:
 
     from search.backends.database import forget_browse_counts
     from search.interface import Near, Point, Sort, search_proposals, similar_proposals
+    from search.search_text import refresh_search_text, stale_proposal_ids
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
     print(f"migrated in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     started = time.perf_counter()
     populate(args.proposals)
+    print(f"created {args.proposals} proposals in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    started = time.perf_counter()
+    analysed = refresh_search_text(stale_proposal_ids())
+    elapsed = time.perf_counter() - started
+    print(f"analysed {analysed} proposals (Korean analysis) in {elapsed:.1f} s: {analysed / elapsed:.0f}/s")
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE proposals_proposal")
-    print(f"created {args.proposals} proposals in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+        cursor.execute("VACUUM ANALYZE search_proposalsearchtext")
 
     near = Near(Point(*CENTRE), radius_km=1.0)
     cases = [
@@ -272,6 +309,7 @@ def main() -> None:
         ("`가로등`, page 50", lambda: search_proposals("가로등", page=50)),
         ("Rare word `측정기`, newest first", lambda: search_proposals("측정기", sort=Sort.NEWEST)),
         ("Nothing matches `zeppelin` (strict, then fallback)", lambda: search_proposals("zeppelin")),
+        ("Word with a particle `가로등을`", lambda: search_proposals("가로등을")),
         ("Similar while typing `골목 가로등이 고장났어요`", lambda: similar_proposals("골목 가로등이 고장났어요", "")),
     ]
     rows = []

@@ -4,6 +4,8 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.images.blocks import ImageBlock
 
+from .rich_text import CheckedRichTextBlock
+
 RICH_TEXT_FEATURES = ["h2", "h3", "bold", "italic", "ol", "ul", "link", "document-link"]
 
 
@@ -21,7 +23,7 @@ class CalloutBlock(blocks.StructBlock):
     """A highlighted box for a key message or a call to take part."""
 
     title = blocks.CharBlock(label=_("Title"), max_length=120)
-    text = blocks.RichTextBlock(label=_("Text"), features=["bold", "italic", "link"])
+    text = CheckedRichTextBlock(label=_("Text"), features=["bold", "italic", "link"])
     link_url = blocks.URLBlock(label=_("Link"), required=False)
     link_text = blocks.CharBlock(label=_("Link text"), max_length=60, required=False)
 
@@ -43,7 +45,7 @@ class FigureBlock(blocks.StructBlock):
 
 class BaseStreamBlock(blocks.StreamBlock):
     heading = HeadingBlock()
-    paragraph = blocks.RichTextBlock(label=_("Paragraph"), features=RICH_TEXT_FEATURES, icon="pilcrow")
+    paragraph = CheckedRichTextBlock(label=_("Paragraph"), features=RICH_TEXT_FEATURES, icon="pilcrow")
     figure = FigureBlock()
     callout = CalloutBlock()
     quote = blocks.BlockQuoteBlock(label=_("Quote"))

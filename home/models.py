@@ -7,6 +7,8 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from proposals.models import Proposal
+
 from .blocks import BaseStreamBlock
 
 
@@ -26,8 +28,6 @@ class HomePage(Page):
         verbose_name = _("home page")
 
     def get_context(self, request, *args, **kwargs):
-        from proposals.models import Proposal
-
         context = super().get_context(request, *args, **kwargs)
         context["latest_proposals"] = Proposal.objects.public().for_list()[:6]
         return context

@@ -11,13 +11,17 @@ import contextlib
 import logging
 import weakref
 from html.parser import HTMLParser
+from importlib import import_module
 
 from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.crypto import constant_time_compare
 from django.utils.translation.trans_real import get_supported_language_variant, parse_accept_lang_header
 
 logger = logging.getLogger(__name__)
@@ -41,6 +45,38 @@ def pilot_group(pk: int) -> str:
 
 def user_group(pk: int) -> str:
     return f"user-{int(pk)}"
+
+
+def session_group(pk: int) -> str:
+    """Every socket a signed-in person has open, whatever page it serves: told when their session ends."""
+    return f"user-sessions-{int(pk)}"
+
+
+def end_live_sessions(user_pk: int) -> bool:
+    """Close every socket of ``user_pk`` (logout, deactivation, password or role change, erasure).
+
+    Each worker's consumers close with 4401, which htmx does not retry; a page that is still signed in
+    reconnects on its next load with its current rights.
+    """
+    return broadcast([(session_group(user_pk), {"type": "live.session_ended", "user_id": int(user_pk)})])
+
+
+def _session_user_is_current(scope, user_pk: int) -> bool:
+    """Whether the socket's session, read afresh, still signs in ``user_pk`` with the same rights hash."""
+    session = scope.get("session")
+    session_key = getattr(session, "session_key", None)
+    if not session_key:
+        return False
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    if str(store.get(SESSION_KEY, "")) != str(user_pk):
+        return False
+    user = get_user_model()._default_manager.filter(pk=user_pk, is_active=True).first()
+    if user is None or getattr(user, "erased_at", None) is not None:
+        return False
+    return constant_time_compare(store.get(HASH_SESSION_KEY, ""), user.get_session_auth_hash())
+
+
+session_user_is_current = database_sync_to_async(_session_user_is_current)
 
 
 def render_in_each_language(template_name: str, context: dict) -> dict[str, str]:
@@ -292,6 +328,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.accept()
             await self.close(code=self.refusal_code)
             return
+        if self.is_signed_in:
+            groups = [*groups, session_group(self.user.pk)]
         registry = worker_groups()
         for group in groups:
             await registry.join(group, self)
@@ -330,6 +368,26 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def live_close(self, event):
         await self.close(code=event.get("code", CLOSE_NOT_FOUND))
+
+    async def live_session_ended(self, event):
+        if self.is_signed_in and event.get("user_id") == self.user.pk:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+
+
+class PrivateLiveConsumer(LiveConsumer):
+    """A socket for one signed-in person's own group: every push re-checks that their session still holds.
+
+    The close message from ``end_live_sessions`` can be lost (a Redis blip, a worker that joined late), so a
+    private push is never sent on the strength of the handshake alone.
+    """
+
+    refusal_code = CLOSE_UNAUTHENTICATED
+
+    async def live_push(self, event):
+        if not self.is_signed_in or not await session_user_is_current(self.scope, self.user.pk):
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        await super().live_push(event)
 
 
 def render_for(language: str, template_name: str, context: dict) -> str:

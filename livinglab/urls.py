@@ -1,25 +1,52 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
+from django.views.decorators.csp import csp_override
 from django.views.i18n import JavaScriptCatalog
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
+from wagtail.utils.urlpatterns import decorate_urlpatterns
+
+from accounts.views import RateLimitedLoginView, confirm_login_code, request_login_code, set_language, verify_phone
+from opendata.api import api
+
+from .views import admin_login
+
+# A busy database outside a view (sessions, the signed-in user) answers 503 too (livinglab/database_busy.py).
+handler500 = "livinglab.database_busy.server_error"
 
 urlpatterns = [
-    # The admin signs in through allauth so that the same rate limits guard both doors.
-    path("admin/login/", RedirectView.as_view(pattern_name="account_login", query_string=True)),
-    path("admin/", include(wagtailadmin_urls)),
+    # The admin signs in through allauth so that the same rate limits guard both doors; the signed-in who
+    # may not use the admin get a 403 page here instead of a loop between sign-in and admin.
+    path("admin/login/", admin_login, name="admin_login"),
+    # The admin's own CSP (settings.WAGTAILADMIN_CSP): Wagtail still needs inline scripts there.
+    path(
+        "admin/", include(decorate_urlpatterns(wagtailadmin_urls.urlpatterns, csp_override(settings.WAGTAILADMIN_CSP)))
+    ),
     path("documents/", include(wagtaildocs_urls)),
+    # allauth's login view, answering 429 when the failed-login limit blocks (allauth answers 200).
+    path("accounts/login/", RateLimitedLoginView.as_view(), name="account_login"),
+    # allauth's one-time code pages, answering 400/429 for wrong, spent or voided codes (accounts/views.py).
+    path("accounts/login/code/", request_login_code, name="account_request_login_code"),
+    path("accounts/login/code/confirm/", confirm_login_code, name="account_confirm_login_code"),
+    path("accounts/phone/verify/", verify_phone, name="account_verify_phone"),
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
+    # Django's language switch, remembered on the account when signed in (the language of their notifications).
+    path("i18n/setlang/", set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("proposals/", include("proposals.urls")),
     path("search/", include("search.urls")),
     path("pilots-data/", include("pilots.urls")),
+    path("challenges-actions/", include("challenges.urls")),
     path("notifications/", include("notifications.urls")),
+    path("codesign/", include("codesign.urls")),
+    path("api/v1/", api.urls),
+    path("", include("opendata.urls")),
+    path("my-data/", include("mydata.urls")),
+    path("desk/", include("desk.urls")),
 ]
 
 if settings.DEBUG:

@@ -1,52 +1,45 @@
-"""The one door through which services announce what happened, after their transaction commits.
+"""Who hears about a domain event, and what they are told: stored notifications and e-mail.
 
-Services call ``publish`` from ``transaction.on_commit``. It pushes live fragments over the channel layer,
-stores notifications for followers and sends e-mail; a failure there is logged and never fails the request.
+``deliver(event)`` runs in the ``deliver_notifications`` background task (``notifications.tasks``), which
+``notifications.subscribers`` enqueues after the emitting transaction commits, so a request never waits on
+the fan-out to thousands of followers or on a mail server. Each step fails alone and is logged: a broken
+e-mail template must not stop the stored notifications, nor the other way round. What a notification says
+is composed once per language among its readers (``Words``), each reader getting it in the language they
+chose on the site (``User.reading_language``), never in the actor's or the site's.
 
-Every push is rendered from the partial the page itself uses, for an anonymous viewer (a push goes to
-everyone), after re-reading the object: hidden proposals and hidden or removed comments are never pushed.
-Signed-in viewers get the parts of a render that do not depend on who is looking (the vote count), or a
-nudge that makes their page refetch its own version; the actor's own sockets skip the push, because the
-actor's htmx request already swapped in a render made for them.
+Live pushes are not here: each domain app renders its own (``proposals/live.py``, ``pilots/live.py``).
 """
 
 import logging
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AnonymousUser
-from django.core.mail import EmailMessage, mailers
+from django.db.models import Q
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from wagtail.models import Page
 
-from livinglab.live import (
-    PROPOSAL_LIST_GROUP,
-    broadcast,
-    extract_element,
-    pilot_group,
-    proposal_group,
-    push_message,
-    render_in_each_language,
-)
+from accounts.mentions import mentioned_user_ids
+from accounts.models import Role
+from challenges.models import ChallengeFollow, ChallengePage, ChallengePilot
+from challenges.stages import stage_label
+from codesign.models import LabParticipant, Registration, RegistrationStatus, Session, SurveyAnswer, SurveyPage
+from livinglab.events import Event
+from livinglab.site_url import absolute_url, site_name
+from livinglab.sms import send_sms_task
+from proposals.models import Comment, Proposal, ProposalStatus, StatusChange, Vote
+
+from . import services
+from .mail import Letter
+from .models import Channel, Follow, NotificationKind
 
 logger = logging.getLogger(__name__)
 
-
-@dataclass
-class Event:
-    name: str
-    proposal_id: int | None = None
-    pilot_id: int | None = None
-    actor_id: int | None = None
-    data: dict = field(default_factory=dict)
-
-
-HANDLERS: dict[str, Callable[[Event], None]] = {}
+HANDLERS: dict[str, Callable[[Event], list[Letter] | None]] = {}
 
 
 def handles(*names: str):
@@ -58,237 +51,160 @@ def handles(*names: str):
     return register
 
 
-def publish(
-    event: str, *, proposal_id: int | None = None, pilot_id: int | None = None, actor_id: int | None = None, **data
-) -> None:
-    """Announce ``event`` (a dotted name such as ``proposal.voted``) about a proposal or a pilot."""
-    handler = HANDLERS.get(event)
+def deliver(event: Event) -> list[Letter]:
+    """Store the notifications ``event`` calls for; return the e-mail it calls for, to be queued. Never raises."""
+    handler = HANDLERS.get(event.name)
     if handler is None:
-        logger.warning("Unknown live event %r", event)
-        return
+        return []
     try:
-        handler(Event(event, proposal_id=proposal_id, pilot_id=pilot_id, actor_id=actor_id, data=data))
+        return handler(event) or []
     except Exception:
-        logger.exception("Publishing %s (proposal %s, pilot %s) failed", event, proposal_id, pilot_id)
+        logger.exception("Notifying about %s (%s) failed", event.name, event.payload)
+        return []
 
 
 @contextmanager
 def _step(what: str, event: Event):
-    """Each side effect fails alone: a broken push must not stop the notifications, nor the other way round."""
     try:
         yield
     except Exception:
-        logger.exception(
-            "%s for %s (proposal %s, pilot %s) failed", what, event.name, event.proposal_id, event.pilot_id
-        )
+        logger.exception("%s for %s (%s) failed", what, event.name, event.payload)
 
 
-# --- reading what to push ---------------------------------------------------------------------------
+# --- reading ------------------------------------------------------------------------------------------
 
 
-def _visible_proposal(pk):
-    from proposals.models import Proposal
-
+def _visible_proposal(pk) -> Proposal | None:
     if pk is None:
         return None
-    return Proposal.objects.visible().select_related("category", "area", "area__parent", "author").filter(pk=pk).first()
+    return Proposal.objects.visible().select_related("category", "area", "author").filter(pk=pk).first()
 
 
-def _anonymous_context(proposal, **extra) -> dict:
-    return {"proposal": proposal, "user": AnonymousUser(), **extra}
+def author_of(proposal_id) -> int | None:
+    """The author of a visible proposal: they follow it from the start."""
+    proposal = _visible_proposal(proposal_id)
+    return proposal.author_id if proposal is not None else None
 
 
-def _fragment_url(name: str, pk: int) -> str:
-    try:
-        return reverse(f"proposals:{name}", args=[pk])
-    except NoReverseMatch:
-        return ""
-
-
-def _nudge(proposal, *, fragment: str, target_id: str) -> dict[str, str] | None:
-    """A hidden element whose ``load`` makes a signed-in viewer's page refetch its own version of a partial."""
-    url = _fragment_url(fragment, proposal.pk)
-    if not url:
+def _live_pilot(pk):
+    if pk is None:
         return None
-    return render_in_each_language(
-        "notifications/live/refetch.html", {"proposal": proposal, "url": url, "target_id": target_id}
-    )
+    page = Page.objects.live().filter(pk=pk).first()
+    return page.specific if page is not None else None
 
 
-def _vote_messages(proposal, event: Event, *, buttons_changed: bool = False) -> list[tuple[str, dict]]:
-    panel = render_in_each_language("proposals/includes/vote_panel.html", _anonymous_context(proposal))
-    # Only the count changed: signed-in viewers keep their buttons and get the count from the same render.
-    signed_in = {code: extract_element(html, f"vote-count-{proposal.pk}") for code, html in panel.items()}
-    if buttons_changed:
-        # Voting opened or closed: every signed-in viewer's buttons change, so each refetches its own panel.
-        signed_in = _nudge(proposal, fragment="fragment_vote", target_id=f"vote-panel-{proposal.pk}") or signed_in
-    messages = [(proposal_group(proposal.pk), push_message(panel, signed_in=signed_in, actor_id=event.actor_id))]
-    card = render_in_each_language("proposals/includes/proposal_card.html", _anonymous_context(proposal))
-    votes = {code: extract_element(html, f"card-votes-{proposal.pk}") for code, html in card.items()}
-    if any(votes.values()):
-        messages.append((PROPOSAL_LIST_GROUP, push_message(votes)))
-    return messages
+def _pilot_proposal_ids(pilot) -> list[int]:
+    related = getattr(pilot, "proposals", None)
+    if related is not None and hasattr(related, "values_list"):
+        ids = list(related.values_list("pk", flat=True))
+        if ids:
+            return ids
+    return list(StatusChange.objects.filter(pilot_id=pilot.pk).values_list("proposal_id", flat=True).distinct())
 
 
-def _partial_messages(proposal, template_name: str, event: Event) -> list[tuple[str, dict]]:
-    fragments = render_in_each_language(template_name, _anonymous_context(proposal))
-    return [(proposal_group(proposal.pk), push_message(fragments, actor_id=event.actor_id))]
-
-
-def _comment_messages(proposal, comment, event: Event) -> list[tuple[str, dict]]:
-    """A new comment goes to the end of its list; the first one of a list brings the list with it."""
-    from proposals.models import Comment
-
-    context = _anonymous_context(proposal)
-    if comment.parent_id:
-        parent = comment.parent
-        if parent.is_hidden:
-            return []
-        siblings = Comment.objects.visible().filter(parent_id=parent.pk).exclude(pk=comment.pk).exists()
-        if siblings:
-            fragments = render_in_each_language(
-                "notifications/live/append.html",
-                {**context, "comment": comment, "selector": f"#comment-{parent.pk} > .comment-replies"},
-            )
-        else:
-            fragments = render_in_each_language("proposals/includes/comment.html", {**context, "comment": parent})
-    else:
-        siblings = (
-            Comment.objects.visible()
-            .filter(proposal_id=proposal.pk, parent__isnull=True)
-            .exclude(pk=comment.pk)
-            .exists()
-        )
-        if siblings:
-            fragments = render_in_each_language(
-                "notifications/live/append.html",
-                {**context, "comment": comment, "selector": f"#comments-{proposal.pk} > .comment-list"},
-            )
-        else:
-            fragments = render_in_each_language("proposals/includes/comments.html", context)
-            return [(proposal_group(proposal.pk), push_message(fragments, actor_id=event.actor_id))]
-    # The discussion heading carries the count; it comes from the same partial the page shows.
-    section = render_in_each_language("proposals/includes/comments.html", context)
-    for code, html in section.items():
-        fragments[code] += extract_element(html, f"comments-heading-{proposal.pk}")
-    return [(proposal_group(proposal.pk), push_message(fragments, actor_id=event.actor_id))]
-
-
-def _removal(element_id: str) -> dict[str, str]:
-    html = render_to_string("notifications/live/remove.html", {"element_id": element_id})
-    return {code: html for code, _name in settings.LANGUAGES}
-
-
-# --- who hears about it -----------------------------------------------------------------------------
-
-
-def _followers(proposal_ids, *, exclude: int | None = None) -> list[int]:
-    from .models import Follow
-
+def followers(proposal_ids, *, exclude: int | None = None) -> list[int]:
     ids = Follow.objects.filter(proposal_id__in=list(proposal_ids)).values_list("user_id", flat=True).distinct()
     return [pk for pk in ids if pk != exclude]
 
 
-def _in_site_language(function, *args, **kwargs):
-    # Stored text and e-mail are written once for many readers: in the site's language.
-    with translation.override(settings.LANGUAGE_CODE):
-        return function(*args, **kwargs)
+class Words:
+    """What a notification says, composed anew in each reader's language (``compose`` calls ``gettext``)."""
+
+    def __init__(self, compose: Callable[[], str]):
+        self.compose = compose
+
+    def in_language(self, language: str) -> str:
+        with translation.override(language):
+            return str(self.compose())
+
+
+def by_language(user_ids) -> dict[str, list[int]]:
+    """``user_ids`` grouped by the language each reads, in one query (unknown ids are dropped)."""
+    groups: dict[str, list[int]] = {}
+    rows = get_user_model().objects.filter(pk__in=set(user_ids)).values_list("pk", "language").order_by("pk")
+    for pk, language in rows:
+        groups.setdefault(language or settings.LANGUAGE_CODE, []).append(pk)
+    return groups
+
+
+def _notify(recipients, *, kind: str, text: Words, url: str, proposal_id=None, pilot_id=None) -> None:
+    """Store the notification for who takes ``kind`` on the site, each in their own language."""
+    for language, group in by_language(recipients).items():
+        services.notify(
+            group, kind=kind, text=text.in_language(language), url=url, proposal_id=proposal_id, pilot_id=pilot_id
+        )
 
 
 def _absolute(url: str) -> str:
-    if url.startswith("http"):
-        return url
-    from wagtail.models import Site
-
-    site = Site.objects.filter(is_default_site=True).first()
-    base = site.root_url if site else settings.WAGTAILADMIN_BASE_URL
-    return base.rstrip("/") + url
+    return absolute_url(url)
 
 
-def _notify(recipients, *, kind, text: str, url: str, proposal_id=None, pilot_id=None):
-    from . import services
-
-    services.notify(recipients, kind=kind, text=text, url=url, proposal_id=proposal_id, pilot_id=pilot_id)
+# --- e-mail -------------------------------------------------------------------------------------------
 
 
-def _email_status_change(proposal, recipients: list[int], *, to_status_label: str, response: str) -> int:
-    from .models import NotificationPreference
-
-    opted_out = set(
-        NotificationPreference.objects.filter(user_id__in=recipients, email_on_status_change=False).values_list(
-            "user_id", flat=True
-        )
+def _addresses(user_ids) -> list[tuple[int, str]]:
+    return list(
+        get_user_model()
+        # Residents who signed up by phone have no address (NULL): they hear by SMS (notifications/sms.py).
+        .objects.filter(pk__in=set(user_ids), is_active=True, email__isnull=False)
+        .exclude(email="")
+        # Who chose text messages or nothing gets no e-mail (accounts.models.NotifyBy).
+        .exclude(notify_by__in=["sms", "none"])
+        .values_list("pk", "email")
+        .order_by("pk")
     )
-    users = get_user_model().objects.filter(pk__in=set(recipients) - opted_out, is_active=True)
+
+
+def status_change_letters(proposal, recipients: list[int], *, to_status_label: str, response: str) -> list[Letter]:
+    """One letter per follower who takes status e-mail, is active and has an address."""
+    recipients = services.wanted(recipients, kind=NotificationKind.STATUS_CHANGED, channel=Channel.EMAIL)
     link = _absolute(proposal.get_absolute_url())
     subject = _("“%(title)s” is now: %(status)s") % {"title": proposal.title[:80], "status": to_status_label}
     body = render_to_string(
         "notifications/email/status_changed.txt",
         {"proposal": proposal, "status": to_status_label, "response": response, "link": link},
     )
-    messages = [EmailMessage(subject, body, to=[user.email]) for user in users if user.email]
-    if messages:
-        mailers.default.send_messages(messages)
-    return len(messages)
+    return [Letter(pk, email, subject, body) for pk, email in _addresses(recipients)]
 
 
-# --- proposals --------------------------------------------------------------------------------------
+def notice_letters(recipients, *, kind: str, text: str, url: str) -> list[Letter]:
+    """The plain e-mail for any other kind: the notification's words and its link, to who takes it by e-mail."""
+    recipients = services.wanted(recipients, kind=kind, channel=Channel.EMAIL)
+    if not recipients:
+        return []
+    body = render_to_string("notifications/email/notice.txt", {"text": text, "link": _absolute(url)})
+    return [Letter(pk, email, text[:200], body) for pk, email in _addresses(recipients)]
 
 
-@handles("proposal.created")
-def proposal_created(event: Event):
-    from notifications.services import follow_automatically
-
-    proposal = _visible_proposal(event.proposal_id)
-    if proposal is None:
-        return
-    with _step("Following their own proposal", event):
-        follow_automatically(user_id=proposal.author_id, proposal_id=proposal.pk)
-    if proposal.status != "withdrawn":
-        broadcast([(PROPOSAL_LIST_GROUP, {"type": "live.new_proposal", "proposal_id": proposal.pk})])
-
-
-@handles("proposal.voted", "proposal.unvoted")
-def proposal_voted(event: Event):
-    from notifications.services import follow_automatically
-
-    if event.name == "proposal.voted" and event.actor_id:
-        with _step("Following a supported proposal", event):
-            follow_automatically(user_id=event.actor_id, proposal_id=event.proposal_id)
-    proposal = _visible_proposal(event.proposal_id)
-    if proposal is not None:
-        broadcast(_vote_messages(proposal, event))
+def _tell(recipients, *, kind: str, text: Words, url: str, proposal_id=None, pilot_id=None) -> list[Letter]:
+    """Store the notification for who takes it on the site; return the letters for who takes it by e-mail.
+    Each reader gets both in their own language."""
+    letters = []
+    for language, group in by_language(recipients).items():
+        words = text.in_language(language)
+        services.notify(group, kind=kind, text=words, url=url, proposal_id=proposal_id, pilot_id=pilot_id)
+        with translation.override(language):
+            letters += notice_letters(group, kind=kind, text=words, url=url)
+    return letters
 
 
-@handles("proposal.edited")
-def proposal_edited(event: Event):
-    proposal = _visible_proposal(event.proposal_id)
-    if proposal is None:
-        return
-    card = render_in_each_language("proposals/includes/proposal_card.html", _anonymous_context(proposal))
-    broadcast([(PROPOSAL_LIST_GROUP, push_message(card))])
+# --- proposals ----------------------------------------------------------------------------------------
 
 
 @handles("proposal.status_changed")
-def proposal_status_changed(event: Event):
-    from proposals.models import ProposalStatus, StatusChange
-
-    from .models import NotificationKind
-
+def proposal_status_changed(event: Event) -> list[Letter]:
     proposal = _visible_proposal(event.proposal_id)
     if proposal is None:
-        return
-    with _step("Pushing the timeline", event):
-        messages = _partial_messages(proposal, "proposals/includes/status_timeline.html", event)
-        messages += _vote_messages(proposal, event, buttons_changed=True)
-        broadcast(messages)
+        return []
     to_status = event.data.get("to_status") or proposal.status
-    label = _in_site_language(lambda: str(ProposalStatus(to_status).label))
     change = StatusChange.objects.filter(pk=event.data.get("status_change_id"), proposal=proposal).first()
-    recipients = _followers([proposal.pk], exclude=event.actor_id)
+    recipients = followers([proposal.pk], exclude=event.actor_id)
     with _step("Storing status notifications", event):
-        text = _in_site_language(
-            lambda: _("“%(title)s” is now: %(status)s") % {"title": proposal.title, "status": label}
+        text = Words(
+            lambda: (
+                _("“%(title)s” is now: %(status)s")
+                % {"title": proposal.title, "status": ProposalStatus(to_status).label}
+            )
         )
         _notify(
             recipients,
@@ -297,139 +213,127 @@ def proposal_status_changed(event: Event):
             url=proposal.get_absolute_url(),
             proposal_id=proposal.pk,
         )
-    with _step("E-mailing status changes", event):
-        _in_site_language(
-            _email_status_change,
-            proposal,
-            recipients,
-            to_status_label=label,
-            response=change.official_response if change else "",
-        )
+    letters = []
+    with _step("Writing status e-mails", event):
+        for language, group in by_language(recipients).items():
+            with translation.override(language):
+                letters += status_change_letters(
+                    proposal,
+                    group,
+                    to_status_label=str(ProposalStatus(to_status).label),
+                    response=change.official_response if change else "",
+                )
+    return letters
 
 
 @handles("proposal.commented")
-def proposal_commented(event: Event):
-    from proposals.models import Comment
-
-    from .models import NotificationKind
-
+def proposal_commented(event: Event) -> list[Letter]:
+    """A new comment: a reply tells its parent's author, a mention tells who is mentioned, and everyone else
+    who follows the proposal hears of a new comment. Each person hears once, by the most specific kind."""
+    if event.data.get("edited") or event.data.get("removed") or event.data.get("unhidden"):
+        return []
     proposal = _visible_proposal(event.proposal_id)
     if proposal is None:
-        return
+        return []
     comment = (
-        Comment.objects.select_related("author", "parent", "parent__author")
+        Comment.objects.select_related("author", "parent")
         .filter(pk=event.data.get("comment_id"), proposal=proposal)
         .first()
     )
-    if comment is None or comment.is_hidden:
-        return
-    with _step("Pushing the comment", event):
-        context = _anonymous_context(proposal, comment=comment)
-        if event.data.get("unhidden"):
-            # Back in the thread at its old place: the whole discussion is the simplest correct update.
-            fragments = render_in_each_language("proposals/includes/comments.html", context)
-            broadcast([(proposal_group(proposal.pk), push_message(fragments, actor_id=event.actor_id))])
-        elif event.data.get("edited") or event.data.get("removed"):
-            # The partial shows a removed comment as a note, without its text.
-            fragments = render_in_each_language("proposals/includes/comment.html", context)
-            broadcast([(proposal_group(proposal.pk), push_message(fragments, actor_id=event.actor_id))])
-        elif not comment.is_removed:
-            broadcast(_comment_messages(proposal, comment, event))
-    if event.data.get("edited") or event.data.get("removed") or event.data.get("unhidden") or comment.is_removed:
-        return
-    parent = comment.parent
-    if parent is not None and parent.author_id != comment.author_id and not parent.is_hidden:
-        with _step("Storing the reply notification", event):
-            name = comment.author.display_name or str(comment.author)
-            text = _in_site_language(
-                lambda: _("%(name)s replied to your comment on “%(title)s”") % {"name": name, "title": proposal.title}
-            )
-            _notify(
-                [parent.author_id],
-                kind=NotificationKind.REPLY,
-                text=text,
-                url=f"{proposal.get_absolute_url()}#comment-{comment.pk}",
-                proposal_id=proposal.pk,
-            )
-
-
-@handles("proposal.comment_hidden")
-def proposal_comment_hidden(event: Event):
-    from proposals.models import Comment
-
-    comment = Comment.objects.filter(pk=event.data.get("comment_id"), proposal_id=event.proposal_id).first()
-    if comment is None or not (comment.is_hidden or comment.is_removed):
-        return  # unhidden again meanwhile: leave the pages as they are
-    # Only the removal goes out: not a word of the hidden text.
-    broadcast([(proposal_group(event.proposal_id), push_message(_removal(f"comment-{comment.pk}")))])
-
-
-@handles("proposal.official_answer")
-def proposal_official_answer(event: Event):
-    from proposals.models import Comment
-
-    from .models import NotificationKind
-
-    proposal = _visible_proposal(event.proposal_id)
-    if proposal is None:
-        return
-    comment = (
-        Comment.objects.select_related("author").filter(pk=event.data.get("comment_id"), proposal=proposal).first()
-    )
     if comment is None or comment.is_hidden or comment.is_removed:
-        return
-    with _step("Pushing the official answer", event):
-        fragments = render_in_each_language(
-            "proposals/includes/comment.html", _anonymous_context(proposal, comment=comment)
+        return []
+    name = comment.author.display_name or str(comment.author)
+    url = f"{proposal.get_absolute_url()}#comment-{comment.pk}"
+    letters: list[Letter] = []
+    told: set[int] = {comment.author_id}
+    parent = comment.parent
+    if parent is not None and parent.author_id not in told and not parent.is_hidden and not parent.is_removed:
+        text = Words(
+            lambda: _("%(name)s replied to your comment on “%(title)s”") % {"name": name, "title": proposal.title}
         )
-        broadcast([(proposal_group(proposal.pk), push_message(fragments, actor_id=event.actor_id))])
-    with _step("Storing official-answer notifications", event):
-        text = _in_site_language(lambda: _("The district answered on “%(title)s”") % {"title": proposal.title})
-        _notify(
-            _followers([proposal.pk], exclude=event.actor_id),
-            kind=NotificationKind.OFFICIAL_ANSWER,
-            text=text,
-            url=f"{proposal.get_absolute_url()}#comment-{comment.pk}",
-            proposal_id=proposal.pk,
-        )
+        letters += _tell([parent.author_id], kind=NotificationKind.REPLY, text=text, url=url, proposal_id=proposal.pk)
+        told.add(parent.author_id)
+    mentioned = mentioned_user_ids(comment.body, exclude=comment.author_id) - told
+    if mentioned:
+        text = Words(lambda: _("%(name)s mentioned you on “%(title)s”") % {"name": name, "title": proposal.title})
+        letters += _tell(mentioned, kind=NotificationKind.MENTION, text=text, url=url, proposal_id=proposal.pk)
+        told |= mentioned
+    rest = set(followers([proposal.pk], exclude=event.actor_id)) - told
+    if rest:
+        text = Words(lambda: _("%(name)s commented on “%(title)s”") % {"name": name, "title": proposal.title})
+        letters += _tell(rest, kind=NotificationKind.FOLLOWED_COMMENT, text=text, url=url, proposal_id=proposal.pk)
+    return letters
 
 
 @handles("proposal.assessed")
-def proposal_assessed(event: Event):
+def proposal_assessed(event: Event) -> list[Letter]:
     proposal = _visible_proposal(event.proposal_id)
-    if proposal is not None:
-        broadcast(_partial_messages(proposal, "proposals/includes/assessments.html", event))
-
-
-@handles("proposal.hidden")
-def proposal_hidden(event: Event):
-    # Open pages stop listening and lists drop the card; nothing of the proposal itself goes out.
-    broadcast(
-        [
-            (proposal_group(event.proposal_id), {"type": "live.close"}),
-            (PROPOSAL_LIST_GROUP, push_message(_removal(f"proposal-card-{int(event.proposal_id)}"))),
-        ]
+    if proposal is None:
+        return []
+    text = Words(lambda: _("An expert assessed “%(title)s”") % {"title": proposal.title})
+    return _tell(
+        followers([proposal.pk], exclude=event.actor_id),
+        kind=NotificationKind.FOLLOWED_ASSESSMENT,
+        text=text,
+        url=f"{proposal.get_absolute_url()}#assessments-{proposal.pk}",
+        proposal_id=proposal.pk,
     )
 
 
-@handles("proposal.unhidden")
-def proposal_unhidden(event: Event):
-    """Nobody can have a hidden proposal open, so there is no page to update."""
+@handles("proposal.created")
+def proposal_in_experts_field(event: Event) -> list[Letter]:
+    """Experts hear of new proposals in the categories they assess (experts without fields are not told)."""
+    proposal = _visible_proposal(event.proposal_id)
+    if proposal is None:
+        return []
+    experts = (
+        get_user_model()
+        .objects.filter(role=Role.EXPERT, is_active=True, expert_categories=proposal.category_id)
+        .exclude(pk__in=[event.actor_id or 0, proposal.author_id])
+        .values_list("pk", flat=True)
+    )
+    text = Words(
+        lambda: (
+            _("New proposal in your field (%(category)s): “%(title)s”")
+            % {"category": proposal.category.localized_name, "title": proposal.title}
+        )
+    )
+    return _tell(
+        list(experts),
+        kind=NotificationKind.FIELD_PROPOSAL,
+        text=text,
+        url=proposal.get_absolute_url(),
+        proposal_id=proposal.pk,
+    )
+
+
+@handles("proposal.official_answer")
+def proposal_official_answer(event: Event) -> None:
+    proposal = _visible_proposal(event.proposal_id)
+    if proposal is None:
+        return
+    comment = Comment.objects.filter(pk=event.data.get("comment_id"), proposal=proposal).first()
+    if comment is None or comment.is_hidden or comment.is_removed:
+        return
+    text = Words(lambda: _("The district answered on “%(title)s”") % {"title": proposal.title})
+    _notify(
+        followers([proposal.pk], exclude=event.actor_id),
+        kind=NotificationKind.OFFICIAL_ANSWER,
+        text=text,
+        url=f"{proposal.get_absolute_url()}#comment-{comment.pk}",
+        proposal_id=proposal.pk,
+    )
 
 
 @handles("proposal.review_threshold_reached")
-def proposal_review_threshold_reached(event: Event):
-    from accounts.models import Role
-
-    from .models import NotificationKind
-
+def proposal_review_threshold_reached(event: Event) -> None:
     proposal = _visible_proposal(event.proposal_id)
     if proposal is None:
         return
     administrators = (
         get_user_model().objects.filter(role=Role.ADMINISTRATOR, is_active=True).values_list("pk", flat=True)
     )
-    text = _in_site_language(
+    text = Words(
         lambda: (
             _("“%(title)s” has %(count)d supporters and is ready for review")
             % {"title": proposal.title, "count": proposal.vote_count}
@@ -444,45 +348,91 @@ def proposal_review_threshold_reached(event: Event):
     )
 
 
-# --- pilots -----------------------------------------------------------------------------------------
+# --- moderation ---------------------------------------------------------------------------------------
 
 
-def _live_pilot(pk):
-    from wagtail.models import Page
+@handles("moderation.reported")
+def moderation_reported(event: Event) -> None:
+    """Moderators and administrators hear of each new report (never the reporter, if they moderate)."""
+    proposal = Proposal.objects.filter(pk=event.proposal_id).first()
+    if proposal is None:
+        return
+    moderators = _moderators(event.actor_id)
+    if event.data.get("comment_id"):
+        text = Words(lambda: _("A comment on “%(title)s” was reported") % {"title": proposal.title})
+    else:
+        text = Words(lambda: _("The proposal “%(title)s” was reported") % {"title": proposal.title})
+    _notify(
+        list(moderators),
+        kind=NotificationKind.NEW_REPORT,
+        text=text,
+        url=reverse("proposals_moderation"),
+        proposal_id=proposal.pk,
+    )
 
-    if pk is None:
-        return None
-    page = Page.objects.live().filter(pk=pk).first()
-    return page.specific if page is not None else None
+
+def _moderators(exclude) -> list[int]:
+    return list(
+        get_user_model()
+        .objects.filter(is_active=True, blocked_at__isnull=True)
+        .filter(Q(role__in=[Role.MODERATOR, Role.ADMINISTRATOR]) | Q(is_superuser=True))
+        .exclude(pk=exclude)
+        .values_list("pk", flat=True)
+    )
 
 
-def _pilot_proposal_ids(pilot) -> list[int]:
-    from proposals.models import StatusChange
+@handles("pilot.feedback_reported")
+def pilot_feedback_reported(event: Event) -> None:
+    """Moderators hear of a reported comment on a pilot's results, as of any other report."""
+    pilot = _live_pilot(event.pilot_id)
+    if pilot is None:
+        return
+    text = Words(lambda: _("A comment on the pilot “%(title)s” was reported") % {"title": pilot.title})
+    _notify(
+        _moderators(event.actor_id),
+        kind=NotificationKind.NEW_REPORT,
+        text=text,
+        url=reverse("proposals_moderation"),
+        pilot_id=pilot.pk,
+    )
 
-    related = getattr(pilot, "proposals", None)
-    if related is not None and hasattr(related, "values_list"):
-        ids = list(related.values_list("pk", flat=True))
-        if ids:
-            return ids
-    return list(StatusChange.objects.filter(pilot_id=pilot.pk).values_list("proposal_id", flat=True).distinct())
+
+@handles("moderation.warned")
+def moderation_warned(event: Event) -> list[Letter]:
+    """The author reads the moderator's reason (stored as plain text; templates escape it)."""
+    proposal = Proposal.objects.filter(pk=event.proposal_id).first()
+    recipient = event.data.get("recipient_id")
+    if proposal is None or not recipient:
+        return []
+    reason = event.data.get("reason") or ""
+    text = Words(
+        lambda: (
+            _("A moderator asks you to mind the site's rules on “%(title)s”: %(reason)s")
+            % {"title": proposal.title, "reason": reason}
+        )
+    )
+    anchor = f"#comment-{event.data['comment_id']}" if event.data.get("comment_id") else ""
+    return _tell(
+        [recipient],
+        kind=NotificationKind.MODERATION_WARNING,
+        text=text,
+        url=f"{proposal.get_absolute_url()}{anchor}",
+        proposal_id=proposal.pk,
+    )
 
 
-def _pilot_fragment(pilot, template_name: str, **context) -> dict[str, str]:
-    """The pilot page's own partial; ``page`` is what the page template calls the pilot."""
-    return render_in_each_language(template_name, {"page": pilot, "pilot": pilot, **context})
+# --- pilots -------------------------------------------------------------------------------------------
 
 
 @handles("pilot.published")
-def pilot_published(event: Event):
-    from .models import NotificationKind
-
+def pilot_published(event: Event) -> None:
     pilot = _live_pilot(event.pilot_id)
     if pilot is None:
         return
     proposal_ids = event.data.get("proposal_ids") or _pilot_proposal_ids(pilot)
-    text = _in_site_language(lambda: _("A pilot starts for a proposal you follow: %(title)s") % {"title": pilot.title})
+    text = Words(lambda: _("A pilot starts for a proposal you follow: %(title)s") % {"title": pilot.title})
     _notify(
-        _followers(proposal_ids, exclude=event.actor_id),
+        followers(proposal_ids, exclude=event.actor_id),
         kind=NotificationKind.PILOT_PUBLISHED,
         text=text,
         url=pilot.url or "",
@@ -491,39 +441,166 @@ def pilot_published(event: Event):
 
 
 @handles("pilot.results_updated", "pilot.completed")
-def pilot_results(event: Event):
-    from .models import NotificationKind
-
+def pilot_results(event: Event) -> None:
     pilot = _live_pilot(event.pilot_id)
     if pilot is None:
         return
-    with _step("Pushing pilot results", event):
-        broadcast([(pilot_group(pilot.pk), push_message(_pilot_fragment(pilot, "pilots/includes/results.html")))])
     if event.name == "pilot.completed":
-        text = _in_site_language(
-            lambda: _("The pilot “%(title)s” is complete: see its results") % {"title": pilot.title}
-        )
+        text = Words(lambda: _("The pilot “%(title)s” is complete: see its results") % {"title": pilot.title})
     else:
-        text = _in_site_language(lambda: _("New results from the pilot “%(title)s”") % {"title": pilot.title})
-    with _step("Storing pilot result notifications", event):
-        _notify(
-            _followers(_pilot_proposal_ids(pilot), exclude=event.actor_id),
-            kind=NotificationKind.PILOT_RESULTS,
-            text=text,
-            url=pilot.url or "",
-            pilot_id=pilot.pk,
-        )
-
-
-@handles("pilot.feedback")
-def pilot_feedback(event: Event):
-    pilot = _live_pilot(event.pilot_id)
-    if pilot is None:
-        return
-    fragments = _pilot_fragment(
-        pilot,
-        "pilots/includes/feedback_average.html",
-        average=event.data.get("average"),
-        count=event.data.get("count"),
+        text = Words(lambda: _("New results from the pilot “%(title)s”") % {"title": pilot.title})
+    # The followers of its proposals, and the residents testing it (lab participants who have not withdrawn).
+    testers = LabParticipant.objects.active().filter(page_id=pilot.pk).values_list("user_id", flat=True)
+    recipients = set(followers(_pilot_proposal_ids(pilot), exclude=event.actor_id)) | set(testers)
+    recipients.discard(event.actor_id)
+    _notify(
+        sorted(recipients),
+        kind=NotificationKind.PILOT_RESULTS,
+        text=text,
+        url=pilot.url or "",
+        pilot_id=pilot.pk,
     )
-    broadcast([(pilot_group(pilot.pk), push_message(fragments))])
+
+
+# --- co-design ----------------------------------------------------------------------------------------
+
+
+def opt_out_hint() -> str:
+    """Where a text's reader stops texts (the profile's news channel); every text ends with it."""
+    return _("Stop: %(url)s") % {"url": absolute_url(reverse("accounts:profile"))}
+
+
+def _session_letters(session, user_ids, *, subject: Words, template: str) -> list[Letter]:
+    """One letter per person whose news channel is e-mail, one text per person whose channel is SMS (each in
+    the language they read); those who chose "only on the site" get neither. Returns the letters."""
+    letters = []
+    link = _absolute(session.get_absolute_url())
+    for language, group in by_language(user_ids).items():
+        users = get_user_model().objects.filter(pk__in=group, is_active=True).order_by("pk")
+        channels = {user.pk: (user.news_channel, user) for user in users}
+        with translation.override(language):
+            body = render_to_string(template, {"session": session, "link": link})
+            text = _("[%(site)s] %(subject)s %(link)s %(stop)s") % {
+                "site": site_name(),
+                "subject": subject.in_language(language),
+                "link": link,
+                "stop": opt_out_hint(),
+            }
+        for pk, (channel, user) in channels.items():
+            if channel == "email":
+                letters.append(Letter(pk, user.email, subject.in_language(language), body))
+            elif channel == "sms":
+                send_sms_task.enqueue(user.phone, text)
+    return letters
+
+
+@handles("codesign.session_reminder")
+def codesign_session_reminder(event: Event) -> list[Letter]:
+    session = Session.objects.published().filter(pk=event.data.get("session_id")).first()
+    if session is None:
+        return []
+    subject = Words(lambda: _("Tomorrow: %(title)s") % {"title": session.title[:80]})
+    return _session_letters(
+        session,
+        event.data.get("user_ids") or [],
+        subject=subject,
+        template="notifications/email/session_reminder.txt",
+    )
+
+
+@handles("codesign.promoted")
+def codesign_promoted(event: Event) -> list[Letter]:
+    session = Session.objects.published().filter(pk=event.data.get("session_id")).first()
+    if session is None:
+        return []
+    subject = Words(lambda: _("You have a seat: %(title)s") % {"title": session.title[:80]})
+    return _session_letters(
+        session,
+        [event.data.get("user_id")],
+        subject=subject,
+        template="notifications/email/session_promoted.txt",
+    )
+
+
+@handles("codesign.participant_update")
+def codesign_participant_update(event: Event) -> None:
+    """Lab participants hear of their pilot's new surveys (in-app, as pilot news)."""
+    survey = SurveyPage.objects.live().filter(pk=event.data.get("survey_id")).first()
+    if survey is None:
+        return
+    participants = LabParticipant.objects.active().filter(page_id=event.data.get("page_id"))
+    text = Words(lambda: _("A new survey for the pilot you test: %(title)s") % {"title": survey.title})
+    _notify(
+        participants.values_list("user_id", flat=True),
+        kind=NotificationKind.PILOT_RESULTS,
+        text=text,
+        url=survey.url or "",
+        pilot_id=event.data.get("page_id"),
+    )
+
+
+# --- challenges ---------------------------------------------------------------------------------------
+
+
+def _live_challenge(pk) -> ChallengePage | None:
+    if pk is None:
+        return None
+    return ChallengePage.objects.live().public().filter(pk=pk).first()
+
+
+def challenge_followers(challenge_id: int, *, exclude: int | None = None) -> list[int]:
+    ids = ChallengeFollow.objects.filter(challenge_id=challenge_id).values_list("user_id", flat=True)
+    return [pk for pk in ids if pk != exclude]
+
+
+def challenge_participants(challenge_id: int, proposal_ids, *, exclude: int | None = None) -> list[int]:
+    """Everyone who took part: the challenge's followers; its proposals' authors, supporters and followers; and,
+    on the challenge page or its pilots, the people registered for a session, the lab participants (withdrawn
+    ones too: they tested it) and the residents who answered a survey."""
+    proposal_ids = list(proposal_ids)
+    people = set(challenge_followers(challenge_id))
+    people.update(Proposal.objects.filter(pk__in=proposal_ids).values_list("author_id", flat=True))
+    people.update(Vote.objects.filter(proposal_id__in=proposal_ids).values_list("user_id", flat=True))
+    people.update(followers(proposal_ids))
+    pages = [challenge_id, *ChallengePilot.objects.filter(page_id=challenge_id).values_list("pilot_id", flat=True)]
+    registrations = Registration.objects.filter(session__page_id__in=pages)
+    people.update(registrations.exclude(status=RegistrationStatus.CANCELLED).values_list("user_id", flat=True))
+    people.update(LabParticipant.objects.filter(page_id__in=pages).values_list("user_id", flat=True))
+    surveys = SurveyPage.objects.filter(subject_page_id__in=pages).values("pk")
+    people.update(SurveyAnswer.objects.filter(page_id__in=surveys).values_list("user_id", flat=True))
+    people.discard(exclude)
+    return sorted(people)
+
+
+@handles("challenge.stage_changed")
+def challenge_stage_changed(event: Event) -> None:
+    challenge = _live_challenge(event.challenge_id)
+    if challenge is None:
+        return
+    to_stage = event.data.get("to_stage") or challenge.current_stage
+    text = Words(
+        lambda: (
+            _("The challenge “%(title)s” is now in its “%(stage)s” stage")
+            % {"title": challenge.title, "stage": stage_label(to_stage)}
+        )
+    )
+    _notify(
+        challenge_followers(challenge.pk, exclude=event.actor_id),
+        kind=NotificationKind.CHALLENGE_STAGE,
+        text=text,
+        url=challenge.url or "",
+    )
+
+
+@handles("challenge.decided")
+def challenge_decided(event: Event) -> None:
+    challenge = _live_challenge(event.challenge_id)
+    if challenge is None:
+        return
+    text = Words(lambda: _("The challenge “%(title)s” is decided: see the decision") % {"title": challenge.title})
+    _notify(
+        challenge_participants(challenge.pk, event.data.get("proposal_ids") or [], exclude=event.actor_id),
+        kind=NotificationKind.CHALLENGE_DECISION,
+        text=text,
+        url=f"{challenge.url or ''}#challenge-decision",
+    )

@@ -29,6 +29,57 @@ class NotificationKind(models.TextChoices):
     PILOT_PUBLISHED = "pilot_published", _("Pilot published")
     PILOT_RESULTS = "pilot_results", _("Pilot results")
     REVIEW_NEEDED = "review_needed", _("Ready for review")
+    NEW_REPORT = "new_report", _("New abuse report (moderators)")
+    MODERATION_WARNING = "moderation_warning", _("A moderator's warning")
+    MENTION = "mention", _("Someone mentioned you")
+    FOLLOWED_COMMENT = "followed_comment", _("New comment on a proposal you follow")
+    FOLLOWED_ASSESSMENT = "followed_assessment", _("New expert assessment on a proposal you follow")
+    FIELD_PROPOSAL = "field_proposal", _("New proposal in your field (experts)")
+    CHALLENGE_STAGE = "challenge_stage", _("Challenge stage")
+    CHALLENGE_DECISION = "challenge_decision", _("Challenge decision")
+
+
+class Channel(models.TextChoices):
+    """How a notification reaches a person. A new channel (SMS, say) adds a choice and its defaults below."""
+
+    IN_APP = "in_app", _("On the site")
+    EMAIL = "email", _("E-mail")
+
+
+# What each channel carries for someone who never changed a setting; ``ChannelSetting`` rows override it.
+# Moderators' warnings always reach the site (they cannot be turned off there).
+DEFAULT_CHANNELS: dict[str, frozenset[str]] = {
+    Channel.IN_APP: frozenset(NotificationKind.values),
+    Channel.EMAIL: frozenset(
+        {
+            NotificationKind.STATUS_CHANGED,
+            NotificationKind.REPLY,
+            NotificationKind.MENTION,
+            NotificationKind.MODERATION_WARNING,
+            NotificationKind.FIELD_PROPOSAL,
+        }
+    ),
+}
+ALWAYS_ON: frozenset[tuple[str, str]] = frozenset({(NotificationKind.MODERATION_WARNING, Channel.IN_APP)})
+
+
+class ChannelSetting(models.Model):
+    """One person's choice for one kind of notification on one channel, where it differs from the default."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="channel_settings")
+    kind = models.CharField(_("kind"), max_length=20, choices=NotificationKind.choices)
+    channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
+    enabled = models.BooleanField(_("on"))
+
+    class Meta:
+        verbose_name = _("notification setting")
+        verbose_name_plural = _("notification settings")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind", "channel"], name="channel_setting_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id}: {self.kind} by {self.channel} {'on' if self.enabled else 'off'}"
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -69,16 +120,52 @@ class Notification(models.Model):
 
 
 class NotificationPreference(models.Model):
-    """A person's choices about e-mail; without a row, the defaults apply (e-mail on status changes)."""
+    """A person's general choices; without a row, the defaults apply. Per-kind channels: ``ChannelSetting``."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
     )
-    email_on_status_change = models.BooleanField(_("e-mail me when a proposal I follow changes status"), default=True)
+    follow_on_comment = models.BooleanField(_("follow the proposals I comment on"), default=True)
 
     class Meta:
         verbose_name = _("notification preference")
         verbose_name_plural = _("notification preferences")
 
     def __str__(self):
-        return f"{self.user_id}: e-mail {'on' if self.email_on_status_change else 'off'}"
+        return f"{self.user_id}: follow on comment {'on' if self.follow_on_comment else 'off'}"
+
+
+class EmailStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed after every retry")
+
+
+class OutgoingEmail(models.Model):
+    """One e-mail to one person, stored before it is sent so that a failed send is retried, never lost.
+
+    Rows are written by the notification tasks and sent in batches by ``notifications.mail.send_batch``; a
+    failure keeps the row pending with its error and attempt count until it is sent or gives up (``failed``,
+    still kept: ``manage.py send_pending_emails --include-failed`` tries again).
+    """
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    to_address = models.EmailField(_("to"))
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("body"))
+    status = models.CharField(_("status"), max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mails")
+        indexes = [models.Index(fields=["status", "id"], name="outgoing_email_status")]
+
+    def __str__(self):
+        return f"{self.to_address}: {self.subject} ({self.status})"

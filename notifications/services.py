@@ -6,19 +6,29 @@ Changes to a person's unread count are pushed to their open pages after the comm
 from collections.abc import Iterable
 
 import rules
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count
+from django.utils.translation import gettext as _
 
+from livinglab.errors import ActionRefused
 from livinglab.live import broadcast, push_message, render_in_each_language, user_group
 
-from .models import Follow, Notification, NotificationKind, NotificationPreference
+from .models import (
+    ALWAYS_ON,
+    DEFAULT_CHANNELS,
+    Channel,
+    ChannelSetting,
+    Follow,
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+)
 
 
 def follow_proposal(proposal, *, user) -> Follow:
     """Start following; following twice is a no-op."""
     if not rules.has_perm("notifications.follow_proposal", user, proposal):
-        raise PermissionDenied("You cannot follow this proposal.")
+        raise ActionRefused(_("You cannot follow this proposal."), status=403)
     with transaction.atomic():
         follow, _created = Follow.objects.get_or_create(user=user, proposal=proposal)
     return follow
@@ -27,7 +37,7 @@ def follow_proposal(proposal, *, user) -> Follow:
 def unfollow_proposal(proposal, *, user) -> None:
     """Stop following; unfollowing what one does not follow is a no-op."""
     if not rules.has_perm("notifications.follow_proposal", user, proposal):
-        raise PermissionDenied("You cannot follow this proposal.")
+        raise ActionRefused(_("You cannot follow this proposal."), status=403)
     with transaction.atomic():
         Follow.objects.filter(user=user, proposal=proposal).delete()
 
@@ -39,13 +49,16 @@ def is_following(proposal, *, user) -> bool:
 
 
 def follow_automatically(*, user_id: int, proposal_id: int) -> None:
-    """Authors and voters follow what they filed or supported; a later unfollow is not undone by voting."""
-    Follow.objects.get_or_create(user_id=user_id, proposal_id=proposal_id)
+    """Authors and voters follow what they filed or supported; a later unfollow is not undone by voting.
+
+    One ``INSERT … ON CONFLICT DO NOTHING``: no read first, no savepoint, safe inside the voter's transaction.
+    """
+    Follow.objects.bulk_create([Follow(user_id=user_id, proposal_id=proposal_id)], ignore_conflicts=True)
 
 
 def mark_read(notification: Notification, *, user) -> Notification:
     if not rules.has_perm("notifications.read_notification", user, notification):
-        raise PermissionDenied("This is not your notification.")
+        raise ActionRefused(_("This is not your notification."), status=403)
     with transaction.atomic():
         if not notification.is_read:
             Notification.objects.filter(pk=notification.pk).update(is_read=True)
@@ -62,17 +75,54 @@ def mark_all_read(*, user) -> int:
     return count
 
 
-def set_email_preference(*, user, email_on_status_change: bool) -> NotificationPreference:
-    with transaction.atomic():
-        preference, _created = NotificationPreference.objects.update_or_create(
-            user=user, defaults={"email_on_status_change": email_on_status_change}
+# --- preferences ---------------------------------------------------------------------------------------
+
+
+def wanted(user_ids: Iterable[int], *, kind: str, channel: str) -> set[int]:
+    """Those of ``user_ids`` who take ``kind`` on ``channel``: their own setting, else the default. One query."""
+    user_ids = set(user_ids)
+    if not user_ids or (kind, channel) in ALWAYS_ON:
+        return user_ids
+    default = kind in DEFAULT_CHANNELS.get(channel, ())
+    chosen = dict(
+        ChannelSetting.objects.filter(user_id__in=user_ids, kind=kind, channel=channel).values_list(
+            "user_id", "enabled"
         )
-    return preference
+    )
+    return {pk for pk in user_ids if chosen.get(pk, default)}
 
 
-def wants_status_email(user) -> bool:
-    preference = NotificationPreference.objects.filter(user=user).first()
-    return preference is None or preference.email_on_status_change
+def channel_choices(user) -> dict[tuple[str, str], bool]:
+    """Every (kind, channel) with whether ``user`` takes it, for the settings page."""
+    chosen = {
+        (kind, channel): enabled
+        for kind, channel, enabled in ChannelSetting.objects.filter(user=user).values_list("kind", "channel", "enabled")
+    }
+    return {
+        (kind, channel): (kind, channel) in ALWAYS_ON or chosen.get((kind, channel), kind in DEFAULT_CHANNELS[channel])
+        for kind in NotificationKind.values
+        for channel in Channel.values
+    }
+
+
+def set_channel_choices(*, user, choices: dict[tuple[str, str], bool], follow_on_comment: bool) -> None:
+    """Store the person's choices; a choice equal to the default stores nothing (and drops an old row)."""
+    with transaction.atomic():
+        for (kind, channel), enabled in choices.items():
+            if kind not in NotificationKind.values or channel not in Channel.values or (kind, channel) in ALWAYS_ON:
+                continue
+            if enabled == (kind in DEFAULT_CHANNELS[channel]):
+                ChannelSetting.objects.filter(user=user, kind=kind, channel=channel).delete()
+            else:
+                ChannelSetting.objects.update_or_create(
+                    user=user, kind=kind, channel=channel, defaults={"enabled": enabled}
+                )
+        NotificationPreference.objects.update_or_create(user=user, defaults={"follow_on_comment": follow_on_comment})
+
+
+def follows_on_comment(user_id: int) -> bool:
+    preference = NotificationPreference.objects.filter(user_id=user_id).first()
+    return preference is None or preference.follow_on_comment
 
 
 def notify(
@@ -84,8 +134,9 @@ def notify(
     proposal_id: int | None = None,
     pilot_id: int | None = None,
 ) -> list[Notification]:
-    """Store one notification per recipient and push their new unread counts after the commit."""
-    recipient_ids = sorted(set(recipient_ids))
+    """Store one notification per recipient who takes ``kind`` on the site, and push their new unread counts
+    after the commit."""
+    recipient_ids = sorted(wanted(recipient_ids, kind=kind, channel=Channel.IN_APP))
     if not recipient_ids:
         return []
     with transaction.atomic():
@@ -114,10 +165,14 @@ def push_unread_counts(user_ids: Iterable[int]) -> bool:
         .annotate(n=Count("id"))
         .order_by()
     )
+    # The bell depends only on the count: render each distinct count once, not once per person.
+    bells: dict[int, dict] = {}
     messages = []
     for pk in user_ids:
-        fragments = render_in_each_language(
-            "notifications/includes/bell_link.html", {"unread": counts.get(pk, 0), "live": True}
-        )
-        messages.append((user_group(pk), push_message(fragments)))
+        unread = counts.get(pk, 0)
+        if unread not in bells:
+            bells[unread] = push_message(
+                render_in_each_language("notifications/includes/bell_link.html", {"unread": unread, "live": True})
+            )
+        messages.append((user_group(pk), bells[unread]))
     return broadcast(messages)

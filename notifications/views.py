@@ -6,13 +6,13 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from proposals.models import Proposal
 
 from . import services
 from .forms import PreferenceForm
-from .models import Notification, NotificationPreference
+from .models import Notification
 
 PAGE_SIZE = 20
 
@@ -22,12 +22,10 @@ PAGE_SIZE = 20
 def notification_list(request):
     notifications = Notification.objects.for_user(request.user).select_related("proposal")
     page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
-    preference = NotificationPreference.objects.filter(user=request.user).first()
-    form = PreferenceForm(initial={"email_on_status_change": preference is None or preference.email_on_status_change})
     return render(
         request,
         "notifications/notification_list.html",
-        {"page_obj": page, "form": form, "unread": services.unread_count(request.user)},
+        {"page_obj": page, "unread": services.unread_count(request.user)},
     )
 
 
@@ -51,15 +49,26 @@ def mark_all_read(request):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def preferences(request):
-    form = PreferenceForm(request.POST)
-    if form.is_valid():
-        services.set_email_preference(
-            user=request.user, email_on_status_change=form.cleaned_data["email_on_status_change"]
-        )
-        messages.success(request, _("Your e-mail preference is saved."))
-    return redirect("notifications:list")
+    """The notification settings page: each kind on or off per channel, and following what one comments on."""
+    if request.method == "POST":
+        form = PreferenceForm(request.POST, user=request.user)
+        if form.is_valid():
+            services.set_channel_choices(
+                user=request.user,
+                choices=form.choices(),
+                follow_on_comment=form.cleaned_data["follow_on_comment"],
+            )
+            messages.success(request, _("Your notification settings are saved."))
+            return redirect("notifications:preferences")
+    form = PreferenceForm(
+        initial=PreferenceForm.initial_from(
+            services.channel_choices(request.user), follow_on_comment=services.follows_on_comment(request.user.pk)
+        ),
+        user=request.user,
+    )
+    return render(request, "notifications/preferences.html", {"form": form})
 
 
 @require_GET
@@ -70,7 +79,11 @@ def unread_count(request):
     return render(request, "notifications/includes/bell_link.html", {"unread": services.unread_count(request.user)})
 
 
-def _follow_response(request, proposal, *, following: bool):
+def _follow_action(request, pk: int, *, following: bool):
+    """Follow or unfollow; a refusal (``ActionRefused``) is answered by the site's middleware."""
+    proposal = get_object_or_404(Proposal.objects.visible(), pk=pk)
+    service = services.follow_proposal if following else services.unfollow_proposal
+    service(proposal, user=request.user)
     if request.htmx:
         return render(
             request, "notifications/includes/follow_button.html", {"proposal": proposal, "following": following}
@@ -81,14 +94,10 @@ def _follow_response(request, proposal, *, following: bool):
 @login_required
 @require_POST
 def follow(request, pk: int):
-    proposal = get_object_or_404(Proposal.objects.visible(), pk=pk)
-    services.follow_proposal(proposal, user=request.user)
-    return _follow_response(request, proposal, following=True)
+    return _follow_action(request, pk, following=True)
 
 
 @login_required
 @require_POST
 def unfollow(request, pk: int):
-    proposal = get_object_or_404(Proposal.objects.visible(), pk=pk)
-    services.unfollow_proposal(proposal, user=request.user)
-    return _follow_response(request, proposal, following=False)
+    return _follow_action(request, pk, following=False)

@@ -7,11 +7,7 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic.chooser import ChooseResultsView, ChooseView
 from wagtail.admin.viewsets.chooser import ChooserViewSet
 
-from proposals.models import ProposalStatus
-
-# A pilot answers proposals the district has accepted; ones already piloting or completed stay choosable
-# so that an existing link survives editing.
-CHOOSABLE_STATUSES = (ProposalStatus.ACCEPTED, ProposalStatus.PILOTING, ProposalStatus.COMPLETED)
+from proposals.models import PILOT_STATUSES, Proposal
 
 
 class ProposalFilterForm(BaseFilterForm):
@@ -35,11 +31,11 @@ class ProposalChooseMixin:
     filter_form_class = ProposalFilterForm
 
     def get_object_list(self):
-        from proposals.models import Proposal
-
+        # A pilot answers proposals the district has accepted; ones already piloting or completed stay
+        # choosable so that an existing link survives editing.
         return (
             Proposal.objects.public()
-            .filter(status__in=CHOOSABLE_STATUSES)
+            .filter(status__in=PILOT_STATUSES)
             .select_related("area", "area__parent", "category")
             .order_by("-vote_count", "-pk")
         )

@@ -5,15 +5,12 @@ from wagtail.models import Page
 
 from livinglab.live import LiveConsumer, pilot_group
 
+from .models import PilotPage
+
 
 @database_sync_to_async
 def _is_live_pilot(pk: int) -> bool:
-    pages = Page.objects.live().filter(pk=pk)
-    try:
-        from pilots.models import PilotPage
-    except ImportError:  # the pilots app has no page type yet
-        return False
-    return pages.type(PilotPage).exists()
+    return Page.objects.live().filter(pk=pk).type(PilotPage).exists()
 
 
 class PilotConsumer(LiveConsumer):

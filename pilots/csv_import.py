@@ -15,13 +15,11 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from notifications import events
+from livinglab.events import emit
 
+from .csv_format import HEADER, MAX_BYTES, MAX_ROWS
 from .models import PilotPage, ResultDataPoint, ResultSeries
 
-HEADER = ["series", "date", "value"]
-MAX_BYTES = 5 * 1024 * 1024
-MAX_ROWS = 20_000
 MAX_ABS_VALUE = Decimal("99999999999")  # the column holds 14 digits, 3 after the point
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -80,92 +78,90 @@ def _parse_value(text: str) -> Decimal:
     return value
 
 
+def _header_errors(header: list[str]) -> list[RowError]:
+    if [cell.strip().lower() for cell in header] == HEADER:
+        return []
+    message = _("The header must be exactly “series,date,value”; found “%(found)s”.") % {
+        "found": ",".join(header)[:200]
+    }
+    return [RowError(1, message)]
+
+
+def _parse_day(date_text: str) -> tuple[date | None, str]:
+    """(the date, "") or (None, why not)."""
+    if not DATE_PATTERN.match(date_text):
+        return None, _("“%(date)s” is not a date like 2026-03-31.") % {"date": date_text[:40]}
+    try:
+        return date.fromisoformat(date_text), ""
+    except ValueError:
+        return None, _("“%(date)s” is not a real date.") % {"date": date_text[:40]}
+
+
+def _parse_checked_value(value_text: str) -> tuple[Decimal | None, str]:
+    """(the value, "") or (None, why not): a number the column can hold, with at most three decimals."""
+    try:
+        value = _parse_value(value_text)
+    except (InvalidOperation, ValueError):
+        return None, _("“%(value)s” is not a number.") % {"value": value_text[:40]}
+    if abs(value) > MAX_ABS_VALUE:
+        return None, _("%(value)s is too large.") % {"value": value_text[:40]}
+    if value.as_tuple().exponent < -3:
+        return None, _("%(value)s has more than 3 decimal places.") % {"value": value_text[:40]}
+    return value, ""
+
+
+def _parse_row(cells: list[str], line: int, *, series_by_name, seen: dict) -> tuple[tuple | None, list[RowError]]:
+    """One data row: ``(series, date, value)`` and no errors, or None and every error the row has."""
+    if len(cells) != 3:
+        return None, [RowError(line, _("expected 3 values (series, date, value), found %(n)s.") % {"n": len(cells)})]
+    name, date_text, value_text = (c.strip() for c in cells)
+    errors = []
+    series = series_by_name.get(name)
+    if series is None:
+        errors.append(
+            _("unknown series “%(name)s”. Add it on the page's Results tab and publish first.") % {"name": name[:80]}
+        )
+    day, date_error = _parse_day(date_text)
+    value, value_error = _parse_checked_value(value_text)
+    errors += [error for error in (date_error, value_error) if error]
+    if series is not None and day is not None:
+        if (name, day) in seen:
+            errors.append(
+                _("“%(name)s” already has a value for %(date)s on line %(first)s.")
+                % {"name": name[:80], "date": day.isoformat(), "first": seen[(name, day)]}
+            )
+        else:
+            seen[(name, day)] = line
+    if errors:
+        return None, [RowError(line, error) for error in errors]
+    return (series, day, value), []
+
+
 def parse_rows(text: str, *, series_by_name: dict[str, ResultSeries]) -> tuple[list[tuple], list[RowError]]:
     """Check every row; returns the parsed ``(series, date, value)`` rows and the errors found."""
     if not text.strip():
         return [], [RowError(None, _("The file is empty."))]
     reader = csv.reader(io.StringIO(text, newline=""))
-    errors: list[RowError] = []
     try:
         header = next(reader)
     except csv.Error as exc:
         return [], [RowError(1, _("This is not a readable CSV file (%(error)s).") % {"error": exc})]
-    if [cell.strip().lower() for cell in header] != HEADER:
-        return [], [
-            RowError(
-                1,
-                _("The header must be exactly “series,date,value”; found “%(found)s”.")
-                % {"found": ",".join(header)[:200]},
-            )
-        ]
+    if errors := _header_errors(header):
+        return [], errors
     rows: list[tuple] = []
     seen: dict[tuple[str, date], int] = {}
     count = 0
     try:
         for cells in reader:
-            line = reader.line_num
             if not cells or all(not c.strip() for c in cells):
                 continue  # blank lines, including the one a trailing newline leaves
             count += 1
             if count > MAX_ROWS:
                 return [], [RowError(None, _("The file has more than %(max)s rows.") % {"max": f"{MAX_ROWS:,}"})]
-            if len(cells) != 3:
-                errors.append(
-                    RowError(line, _("expected 3 values (series, date, value), found %(n)s.") % {"n": len(cells)})
-                )
-                continue
-            name, date_text, value_text = (c.strip() for c in cells)
-            row_ok = True
-            series = series_by_name.get(name)
-            if series is None:
-                errors.append(
-                    RowError(
-                        line,
-                        _("unknown series “%(name)s”. Add it on the page's Results tab and publish first.")
-                        % {"name": name[:80]},
-                    )
-                )
-                row_ok = False
-            day = None
-            if not DATE_PATTERN.match(date_text):
-                errors.append(RowError(line, _("“%(date)s” is not a date like 2026-03-31.") % {"date": date_text[:40]}))
-                row_ok = False
-            else:
-                try:
-                    day = date.fromisoformat(date_text)
-                except ValueError:
-                    errors.append(RowError(line, _("“%(date)s” is not a real date.") % {"date": date_text[:40]}))
-                    row_ok = False
-            value = None
-            try:
-                value = _parse_value(value_text)
-            except (InvalidOperation, ValueError):
-                errors.append(RowError(line, _("“%(value)s” is not a number.") % {"value": value_text[:40]}))
-                row_ok = False
-            else:
-                if abs(value) > MAX_ABS_VALUE:
-                    errors.append(RowError(line, _("%(value)s is too large.") % {"value": value_text[:40]}))
-                    row_ok = False
-                elif value.as_tuple().exponent < -3:
-                    errors.append(
-                        RowError(line, _("%(value)s has more than 3 decimal places.") % {"value": value_text[:40]})
-                    )
-                    row_ok = False
-            if series is not None and day is not None:
-                key = (name, day)
-                if key in seen:
-                    errors.append(
-                        RowError(
-                            line,
-                            _("“%(name)s” already has a value for %(date)s on line %(first)s.")
-                            % {"name": name[:80], "date": day.isoformat(), "first": seen[key]},
-                        )
-                    )
-                    row_ok = False
-                else:
-                    seen[key] = line
-            if row_ok:
-                rows.append((series, day, value))
+            row, row_errors = _parse_row(cells, reader.line_num, series_by_name=series_by_name, seen=seen)
+            errors += row_errors
+            if row is not None:
+                rows.append(row)
     except csv.Error as exc:
         errors.append(RowError(reader.line_num, _("this line cannot be read as CSV (%(error)s).") % {"error": exc}))
     if not rows and not errors:
@@ -199,6 +195,5 @@ def import_results(pilot: PilotPage, upload) -> ImportSummary:
         ResultDataPoint.objects.bulk_create(to_create, batch_size=1000)
         ResultDataPoint.objects.bulk_update(to_update, ["value"], batch_size=1000)
         summary.created, summary.updated = len(to_create), len(to_update)
-        pilot_id = pilot.pk
-        transaction.on_commit(lambda: events.publish("pilot.results_updated", pilot_id=pilot_id))
+        emit("pilot.results_updated", pilot_id=pilot.pk)
     return summary

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .csv_import import MAX_BYTES, MAX_ROWS
+from .csv_format import MAX_BYTES, MAX_ROWS
 
 RATING_CHOICES = [
     (5, _("5 – Very good")),
@@ -44,21 +44,3 @@ class ResultsImportForm(forms.Form):
         % {"rows": f"{MAX_ROWS:,}", "mb": MAX_BYTES // (1024 * 1024)},
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
-
-
-class FeedbackModerationForm(forms.ModelForm):
-    """Moderators hide a comment with a reason, or show it again."""
-
-    class Meta:
-        from .models import PilotFeedback
-
-        model = PilotFeedback
-        fields = ["is_hidden", "hidden_reason"]
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("is_hidden") and not (cleaned.get("hidden_reason") or "").strip():
-            self.add_error("hidden_reason", _("Give a reason for hiding this comment."))
-        if not cleaned.get("is_hidden"):
-            cleaned["hidden_reason"] = ""
-        return cleaned

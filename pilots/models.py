@@ -5,7 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Avg, Count, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,14 +20,21 @@ from wagtail.admin.panels import (
     TabbedInterface,
 )
 from wagtail.fields import StreamField
+from wagtail.images import get_image_model
 from wagtail.models import Orderable, Page, PageManager
 from wagtail.query import PageQuerySet
 from wagtail.search import index
 
 from home.blocks import BaseStreamBlock
+from home.index_page import IndexPage
+from livinglab.pages import FreeSlugOnCreate
+from proposals.models import PILOT_STATUSES, Area, AssistedFields, Category, Proposal
+from proposals.validators import EASY_READ_MAX_LENGTH, easy_read_lines, validate_easy_read
 
 from .admin_forms import PilotPageForm
-from .chooser import CHOOSABLE_STATUSES, proposal_chooser_viewset
+from .chooser import proposal_chooser_viewset
+from .forms import FeedbackForm
+from .rules import feedback_policy
 
 
 class PilotStatus(models.TextChoices):
@@ -47,24 +54,15 @@ class PhaseStatus(models.TextChoices):
     DONE = "done", _("Done")
 
 
-class PilotIndexPage(Page):
+class PilotIndexPage(IndexPage):
     """The list of pilot projects, which residents filter by status, area and category."""
 
-    intro = models.CharField(_("introduction"), max_length=300, blank=True)
-
-    content_panels = Page.content_panels + [FieldPanel("intro")]
-    search_fields = Page.search_fields + [index.SearchField("intro")]
-
-    parent_page_types = ["home.HomePage"]
     subpage_types = ["pilots.PilotPage"]
-    max_count = 1
 
     class Meta:
         verbose_name = _("pilot index page")
 
     def get_context(self, request, *args, **kwargs):
-        from proposals.models import Area, Category
-
         context = super().get_context(request, *args, **kwargs)
         areas = list(Area.objects.filter(parent__isnull=True).order_by("name"))
         categories = list(Category.objects.all())
@@ -93,8 +91,6 @@ class PilotIndexPage(Page):
 
 class PilotPageQuerySet(PageQuerySet):
     def for_cards(self):
-        from wagtail.images import get_image_model
-
         images = get_image_model().objects.prefetch_renditions("fill-640x360")
         return (
             self.select_related("area", "area__parent", "category")
@@ -115,7 +111,7 @@ class PilotPageQuerySet(PageQuerySet):
 PilotPageManager = PageManager.from_queryset(PilotPageQuerySet)
 
 
-class PilotPage(Page):
+class PilotPage(FreeSlugOnCreate, Page):
     """One pilot project: what it tries, where, with whom, which proposals it answers and what it measured."""
 
     summary = models.TextField(
@@ -148,11 +144,22 @@ class PilotPage(Page):
         _("status"), max_length=20, choices=PilotStatus.choices, default=PilotStatus.PLANNED, db_index=True
     )
     body = StreamField(BaseStreamBlock(), verbose_name=_("body"), blank=True, use_json_field=True)
+    easy_read_summary = models.TextField(
+        _("easy-read summary"),
+        max_length=EASY_READ_MAX_LENGTH,
+        blank=True,
+        validators=[validate_easy_read],
+        help_text=_(
+            "A few short sentences in plain words, one on each line. Shown first to people who turned easy "
+            "reading on, and folded away for everyone else."
+        ),
+    )
 
     objects = PilotPageManager()
 
     content_panels = Page.content_panels + [
         FieldPanel("summary"),
+        FieldPanel("easy_read_summary"),
         FieldPanel("hero_image"),
         MultiFieldPanel(
             [
@@ -204,25 +211,77 @@ class PilotPage(Page):
     class Meta:
         verbose_name = _("pilot page")
 
+    def save(self, *args, **kwargs):
+        with transaction.atomic():
+            if self.pk:
+                # One writer at a time per pilot (PostgreSQL; SQLite serialises writes anyway), so that an
+                # autosave and a publish sent together cannot both add the same new inline item.
+                Page.objects.select_for_update().filter(pk=self.pk).values_list("pk").first()
+                self._adopt_stored_children()
+            return super().save(*args, **kwargs)
+
+    def _adopt_stored_children(self) -> None:
+        """Give inline items that arrive without an id the id of the stored item they repeat.
+
+        An editor's form misses the ids of items an earlier autosave stored whenever that autosave's answer
+        had not reached the page yet (a publish clicked meanwhile, a second tab, a revision saved before the
+        ids existed). modelcluster would then delete the stored item and insert the copy: a series lost its
+        imported values with it, and racing requests stored the item twice.
+        """
+        pending = getattr(self, "_cluster_related_objects", {})
+        for relation, identity in CHILD_IDENTITIES.items():
+            items = pending.get(relation)
+            if not items:
+                continue
+            model = self._meta.get_field(relation).related_model
+            claimed = {item.pk for item in items if item.pk}
+            stored = [s for s in model.objects.filter(page_id=self.pk) if s.pk not in claimed]
+            for item in items:
+                if item.pk:
+                    continue
+                match = next((s for s in stored if identity(s) == identity(item)), None)
+                if match is not None:
+                    item.pk = match.pk
+                    stored.remove(match)
+
     @property
     def is_open_for_feedback(self) -> bool:
         return self.status in FEEDBACK_STATUSES
 
     @property
-    def proposals(self):
-        from proposals.models import Proposal
+    def easy_read_lines(self) -> list[str]:
+        return easy_read_lines(self.easy_read_summary)
 
+    @property
+    def proposals(self):
         return Proposal.objects.filter(pilot_links__page=self)
 
     def get_context(self, request, *args, **kwargs):
-        from .services import feedback_context
-
         context = super().get_context(request, *args, **kwargs)
         context["origin_proposals"] = list(
             self.proposals.public().select_related("category", "area", "area__parent").order_by("-vote_count", "pk")
         )
-        context.update(feedback_context(self, user=request.user))
+        context.update(self.feedback_context(user=request.user))
         return context
+
+    def feedback_context(self, *, user, form=None) -> dict:
+        """What the feedback partial renders: the summary, visible comments and the viewer's own rating."""
+        policy = feedback_policy(self, user=user)
+        mine = None
+        if self.pk and user.is_authenticated:
+            mine = PilotFeedback.objects.filter(pilot_id=self.pk, user=user).first()
+        if form is None and policy.allowed:
+            form = FeedbackForm(initial={"rating": mine.rating, "comment": mine.comment} if mine else None)
+        feedback = PilotFeedback.objects.filter(pilot_id=self.pk) if self.pk else PilotFeedback.objects.none()
+        return {
+            "feedback_summary": feedback.summary(),
+            "feedback_comments": list(
+                feedback.visible().exclude(comment="").select_related("user").order_by("-updated_at", "-pk")[:50]
+            ),
+            "feedback_policy": policy,
+            "feedback_form": form,
+            "my_feedback": mine,
+        }
 
     def series_with_points(self) -> list["ResultSeries"]:
         """The series in editor order with their points; a previewed series that is not saved yet has none."""
@@ -246,7 +305,7 @@ class PilotProposal(Orderable):
         verbose_name=_("proposal"),
         on_delete=models.CASCADE,
         related_name="pilot_links",
-        limit_choices_to=Q(status__in=CHOOSABLE_STATUSES, is_hidden=False),
+        limit_choices_to=Q(status__in=PILOT_STATUSES, is_hidden=False),
     )
 
     panels = [FieldPanel("proposal", widget=proposal_chooser_viewset.widget_class)]
@@ -358,7 +417,11 @@ class PilotMetric(Orderable):
     @property
     def progress_percent(self) -> int | None:
         progress = self.progress
-        return None if progress is None else round(progress * 100)
+        if progress is None:
+            return None
+        percent = round(progress * 100)
+        # Rounding must not claim the target: 98.7 against 99 is 99 % of the way, not 100 %.
+        return min(percent, 99) if not self.target_met else percent
 
     @property
     def progress_bar_percent(self) -> int | None:
@@ -374,9 +437,19 @@ class ResultSeries(Orderable):
         _("name"), max_length=80, help_text=_("Used in the CSV file's “series” column; keep it short.")
     )
     unit = models.CharField(_("unit"), max_length=30, blank=True)
+    label = models.CharField(
+        _("label"),
+        max_length=120,
+        blank=True,
+        help_text=_("The chart's title residents read, e.g. “Cars parked per week”. Empty: the name is used."),
+    )
     description = models.CharField(_("description"), max_length=300, blank=True)
 
-    panels = [FieldRowPanel([FieldPanel("name"), FieldPanel("unit")]), FieldPanel("description")]
+    panels = [
+        FieldRowPanel([FieldPanel("name"), FieldPanel("unit")]),
+        FieldPanel("label"),
+        FieldPanel("description"),
+    ]
 
     class Meta(Orderable.Meta):
         verbose_name = _("time series")
@@ -392,10 +465,21 @@ class ResultSeries(Orderable):
         return f"{self.dom_id}-data"
 
     @property
+    def title(self) -> str:
+        """What residents read above the chart: the label, or the CSV name when there is none."""
+        return self.label or self.name
+
+    @property
+    def is_count(self) -> bool:
+        """Whole numbers only (users, faults, cars): the chart starts at zero and never draws half a count."""
+        return bool(self.point_list) and all(p.value == p.value.to_integral_value() for p in self.point_list)
+
+    @property
     def chart_data(self) -> dict:
         return {
-            "name": self.name,
+            "name": self.title,
             "unit": self.unit,
+            "counts": self.is_count,
             "labels": [p.date.isoformat() for p in self.point_list],
             "values": [float(p.value) for p in self.point_list],
         }
@@ -416,7 +500,7 @@ class ResultSeries(Orderable):
             "%(name)s from %(start)s to %(end)s, %(count)s values: lowest %(low)s, highest %(high)s, "
             "latest %(latest)s %(unit)s. The table below lists every value."
         ) % {
-            "name": self.name,
+            "name": self.title,
             "start": points[0].date.isoformat(),
             "end": points[-1].date.isoformat(),
             "count": len(points),
@@ -469,13 +553,22 @@ class PilotFeedbackQuerySet(models.QuerySet):
         }
 
 
-class PilotFeedback(models.Model):
+class PilotFeedback(AssistedFields):
     """A resident's rating of a pilot's results (1–5), with an optional comment that moderators can hide."""
 
     pilot = models.ForeignKey(PilotPage, on_delete=models.CASCADE, related_name="feedback")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pilot_feedback")
     rating = models.PositiveSmallIntegerField(_("rating"), validators=[MinValueValidator(1), MaxValueValidator(5)])
     comment = models.TextField(_("comment"), max_length=1000, blank=True)
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("filed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("The desk staff member who recorded the rating for the resident."),
+    )
     is_hidden = models.BooleanField(_("comment hidden by a moderator"), default=False)
     hidden_reason = models.CharField(_("reason for hiding"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
@@ -494,3 +587,40 @@ class PilotFeedback(models.Model):
 
     def __str__(self):
         return f"{self.user} rated {self.pilot_id}: {self.rating}"
+
+
+def _same_content(item) -> tuple:
+    """An inline item's editable values: two items with the same values are the same item."""
+    skip = {"id", "page", "sort_order"}
+    return tuple(getattr(item, f.attname) for f in item._meta.concrete_fields if f.name not in skip)
+
+
+# How an inline item without an id is recognised among the stored ones: a series by its name (the CSV
+# import addresses it by name, and the form keeps names unique), anything else by all its values.
+CHILD_IDENTITIES = {
+    "pilot_proposals": _same_content,
+    "partners": _same_content,
+    "phases": _same_content,
+    "metrics": _same_content,
+    "series": lambda series: (series.name or "").strip().casefold(),
+}
+
+
+class FeedbackReport(models.Model):
+    """A resident's flag that someone's comment on a pilot's results breaks the rules, for the moderation queue
+    (``pilots.moderation`` lists it there beside reported proposals and comments)."""
+
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    feedback = models.ForeignKey(PilotFeedback, on_delete=models.CASCADE, related_name="reports")
+    reason = models.CharField(_("reason"), max_length=500)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("report on pilot feedback")
+        verbose_name_plural = _("reports on pilot feedback")
+        constraints = [models.UniqueConstraint(fields=["reporter", "feedback"], name="feedback_report_once")]
+
+    def __str__(self):
+        return f"{self.reporter} reported feedback {self.feedback_id}"

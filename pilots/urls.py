@@ -6,4 +6,5 @@ app_name = "pilots"
 
 urlpatterns = [
     path("<int:pilot_id>/feedback/", views.feedback, name="feedback"),
+    path("feedback/<int:pk>/report/", views.feedback_report, name="feedback_report"),
 ]

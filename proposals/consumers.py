@@ -32,5 +32,5 @@ class ProposalListConsumer(LiveConsumer):
     async def live_new_proposal(self, event):
         # Each socket counts the proposals filed since its page was rendered, so the number is its own.
         self.new_proposals += 1
-        html = render_for(self.language, "notifications/live/new_proposals.html", {"count": self.new_proposals})
+        html = render_for(self.language, "proposals/live/new_proposals.html", {"count": self.new_proposals})
         await self.send(text_data=html)

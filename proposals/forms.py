@@ -1,48 +1,30 @@
 """Forms that parse what people send; the services in ``proposals.services`` decide what happens next."""
 
+from urllib.parse import urlencode
+
 from django import forms
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from livinglab.forms import LocalizedChoiceField
+
 from .models import (
+    ADMIN_MOVABLE_STATUSES,
+    PUBLIC_STATUSES,
     Area,
     Assessment,
     Category,
     Comment,
     CostRange,
+    Proposal,
     ProposalStatus,
     Recommendation,
+    administrator_transitions,
 )
+from .photos import MAX_PHOTOS
 from .validators import validate_point, validate_user_text
 
-MAX_PHOTOS = 3
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
 PHOTO_CONTENT_TYPES = ("image/jpeg", "image/png", "image/webp")
-
-
-def localized_name(obj) -> str:
-    """An area's or category's name in the reader's language: the English name when English is active.
-
-    A neighbourhood (dong) carries its district (gu) in front: "성동구 성수1가1동", "Seongdong-gu Seongsu 1-ga 1-dong".
-    """
-    if obj is None:
-        return ""
-    english = (translation.get_language() or "").startswith("en")
-    own = (obj.name_en if english and getattr(obj, "name_en", "") else obj.name) or str(obj)
-    parent = getattr(obj, "parent", None) if getattr(obj, "parent_id", None) else None
-    return f"{localized_name(parent)} {own}" if parent is not None else own
-
-
-class AreaChoiceField(forms.ModelChoiceField):
-    """Neighbourhoods (dongs) labelled with their district, in the reader's language."""
-
-    def label_from_instance(self, obj):
-        return localized_name(obj)
-
-
-class CategoryChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return localized_name(obj)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -109,11 +91,9 @@ class ProposalForm(PlainLabelForm):
         max_length=5000,
         help_text=_("Where exactly, since when, who is affected. Plain text or simple Markdown (20–5,000 characters)."),
     )
-    category = CategoryChoiceField(label=_("Category"), queryset=Category.objects.all(), empty_label=_("Choose…"))
-    area = AreaChoiceField(
-        label=_("Neighbourhood"),
-        queryset=Area.objects.filter(parent__isnull=False).select_related("parent"),
-        empty_label=_("Choose…"),
+    category = LocalizedChoiceField(label=_("Category"), queryset=Category.objects.all(), empty_label=_("Choose…"))
+    area = LocalizedChoiceField(
+        label=_("Neighbourhood"), queryset=Area.objects.neighbourhoods(), empty_label=_("Choose…")
     )
     latitude = forms.FloatField(
         label=_("Latitude"),
@@ -175,11 +155,57 @@ class ProposalForm(PlainLabelForm):
         }
 
 
+class ChallengeChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.title
+
+
 class ProposalSubmitForm(ProposalForm):
     photos = MultiplePhotoField(
         label=_("Photos"),
         help_text=_("Optional. Up to 3 photos (JPEG, PNG or WebP, at most 8 MB each). Location data is removed."),
     )
+    photo_alt_text = forms.CharField(
+        label=_("What the photos show (for people who cannot see them)"),
+        required=False,
+        max_length=200,
+        validators=[validate_user_text],
+        help_text=_(
+            "Optional, e.g. “Broken street light at the alley entrance”. Without it, the title describes the photos."
+        ),
+    )
+
+    def photo_alt_texts(self) -> list[str]:
+        """One description per photo (the same for all); empty ones get the service's default from the title."""
+        return [self.cleaned_data.get("photo_alt_text", "")] * len(self.cleaned_data.get("photos") or [])
+
+    challenge = ChallengeChoiceField(
+        label=_("Challenge (optional)"),
+        queryset=Proposal._meta.get_field("challenge").related_model.objects.none(),
+        required=False,
+        empty_label=_("No challenge: a problem of its own"),
+        help_text=_("The district's challenges whose call for problems is open in your neighbourhood."),
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Through the foreign key's model: proposals never import the challenges app that builds on them.
+        challenges = Proposal._meta.get_field("challenge").related_model.objects
+        # Any live challenge is accepted here, so that one whose call is over gets the service's clear 409
+        # rather than "not a valid choice"; only the open ones for the resident's area are offered.
+        self.fields["challenge"].queryset = challenges.live().public()
+        home_area = getattr(user, "home_area", None) if user is not None else None
+        offered = list(challenges.open_for_submission(area=home_area).order_by("title"))
+        if not offered and not (self.is_bound and self.data.get("challenge")):
+            del self.fields["challenge"]
+            return
+        field = self.fields["challenge"]
+        field.choices = [("", field.empty_label), *((c.pk, c.title) for c in offered)]
+
+    def service_kwargs(self) -> dict:
+        kwargs = super().service_kwargs()
+        kwargs["challenge"] = self.cleaned_data.get("challenge")
+        return kwargs
 
 
 class WithdrawForm(PlainLabelForm):
@@ -192,7 +218,7 @@ class WithdrawForm(PlainLabelForm):
     )
 
 
-class CommentForm(PlainLabelForm):
+class CommentEditForm(PlainLabelForm):
     body = forms.CharField(
         label=_("Your comment"),
         validators=[validate_user_text],
@@ -200,6 +226,11 @@ class CommentForm(PlainLabelForm):
         min_length=2,
         max_length=2000,
     )
+
+
+class CommentForm(CommentEditForm):
+    """A new comment, or a reply to a top-level comment of the same proposal."""
+
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
 
     def __init__(self, *args, proposal=None, **kwargs):
@@ -215,16 +246,6 @@ class CommentForm(PlainLabelForm):
         if parent is None:
             raise forms.ValidationError(_("You can only reply to a comment on this proposal."), code="bad_parent")
         return parent
-
-
-class CommentEditForm(PlainLabelForm):
-    body = forms.CharField(
-        label=_("Your comment"),
-        validators=[validate_user_text],
-        widget=forms.Textarea(attrs={"rows": 4}),
-        min_length=2,
-        max_length=2000,
-    )
 
 
 class AssessmentForm(PlainLabelForm):
@@ -279,7 +300,12 @@ class ReportForm(PlainLabelForm):
 
 
 class StatusChangeForm(PlainLabelForm):
-    """An administrator moves a proposal along its workflow and answers residents officially."""
+    """An administrator moves a proposal along its workflow and answers residents officially.
+
+    For one ``proposal`` it offers the moves its status allows; without one (the admin's bulk action over
+    several proposals) it offers every status an administrator can move to, and the service refuses each
+    proposal that cannot make the move.
+    """
 
     to_status = forms.ChoiceField(label=_("New status"))
     response = forms.CharField(
@@ -291,18 +317,15 @@ class StatusChangeForm(PlainLabelForm):
         help_text=_("Shown on the proposal's public timeline and sent to its supporters."),
     )
 
-    def __init__(self, *args, proposal, **kwargs):
+    def __init__(self, *args, proposal=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.proposal = proposal
-        allowed = allowed_next_statuses(proposal)
+        if proposal is not None:
+            allowed = set(administrator_transitions(proposal.status))
+        else:
+            allowed = {to for status in ADMIN_MOVABLE_STATUSES for to in administrator_transitions(status)}
+            self.fields["response"].help_text = _("Shown on each proposal's public timeline. Required when rejecting.")
         self.fields["to_status"].choices = [(s.value, s.label) for s in ProposalStatus if s in allowed]
-
-
-def allowed_next_statuses(proposal) -> set:
-    """The states an administrator may move ``proposal`` to, from the services' one transition table."""
-    from . import services
-
-    return set(services.allowed_transitions(proposal.status)) - set(services.AUTHOR_ONLY_STATUSES)
 
 
 class ProposalFilterForm(PlainLabelForm):
@@ -315,7 +338,7 @@ class ProposalFilterForm(PlainLabelForm):
     }
     SORT_CHOICES = [
         ("newest", _("Newest")),
-        ("votes", _("Most votes")),
+        ("votes", _("Most supported")),
         ("discussed", _("Most discussed")),
     ]
     DEFAULT_PER_PAGE = 20
@@ -326,7 +349,7 @@ class ProposalFilterForm(PlainLabelForm):
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
-        choices=[("", _("Any status"))] + [c for c in ProposalStatus.choices if c[0] != ProposalStatus.WITHDRAWN],
+        choices=[("", _("Any status"))] + [(s.value, s.label) for s in PUBLIC_STATUSES],
     )
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT_CHOICES)
 
@@ -334,10 +357,8 @@ class ProposalFilterForm(PlainLabelForm):
         super().__init__(data)
         self.categories = {c.slug: c for c in categories}
         self.areas = {a.slug: a for a in areas}
-        self.fields["category"].choices = [("", _("All categories"))] + [
-            (c.slug, localized_name(c)) for c in categories
-        ]
-        self.fields["area"].choices = [("", _("All areas"))] + [(a.slug, localized_name(a)) for a in areas]
+        self.fields["category"].choices = [("", _("All categories"))] + [(c.slug, c.localized_name) for c in categories]
+        self.fields["area"].choices = [("", _("All areas"))] + [(a.slug, a.localized_name) for a in areas]
 
     def value(self, name: str) -> str:
         """The cleaned value of one filter, or "" when it was missing or not one we know."""
@@ -354,6 +375,13 @@ class ProposalFilterForm(PlainLabelForm):
         if status := self.value("status"):
             queryset = queryset.filter(status=status)
         return queryset.order_by(*self.SORTS[self.value("sort") or "newest"])
+
+    def filters(self) -> dict[str, str]:
+        """The known filters that are set (not the sort or the page): what a list's count depends on."""
+        return {name: self.value(name) for name in ("category", "area", "status") if self.value(name)}
+
+    def filters_query(self) -> str:
+        return urlencode(self.filters())
 
     def per_page(self) -> int:
         try:

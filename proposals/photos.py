@@ -14,10 +14,15 @@ from django.core.files.base import ContentFile
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from livinglab.images import MAX_PIXELS, run_image_work
+
+# How many photos one proposal carries, checked by the form (for the resident) and the service (for all).
+MAX_PHOTOS = 3
 MAX_BYTES = 8 * 1024 * 1024
 MAX_SIDE = 8000
-# Sides alone allow 64 megapixels; no phone photo needs more than 40, and a decompression bomb always does.
-MAX_PIXELS = 40_000_000
+# Stored photos keep at most this many pixels on their longest side (a phone screen needs ~1,300). JPEGs are
+# decoded straight at a reduced scale (Image.draft), so a 24 Mpx photo never occupies 24 Mpx of memory.
+STORED_SIDE = 2560
 # Pillow names multi-picture JPEGs (many phone cameras write them) "MPO"; they are JPEGs all the same.
 ALLOWED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP"}
 # Only these decoders ever see an upload, so no other Pillow plugin parses hostile bytes.
@@ -63,7 +68,7 @@ def _open_checked(data: bytes) -> Image.Image:
         _("This file is not a photo we can read. Please upload a JPEG, PNG or WebP image."), code="photo_invalid"
     )
     too_many_pixels = ValidationError(
-        _("The photo has too many pixels. Please upload a photo of at most 8,000 pixels on each side."),
+        _("The photo has too many pixels. Please upload a photo of at most 24 megapixels."),
         code="photo_too_many_pixels",
     )
     with warnings.catch_warnings():
@@ -89,7 +94,12 @@ def _open_checked(data: bytes) -> Image.Image:
             image = Image.open(io.BytesIO(data), formats=DECODERS)
             if image.format not in ALLOWED_FORMATS or image.size != (width, height):
                 raise not_an_image
+            if image.format in ("JPEG", "MPO"):
+                # DCT scaling: decode at 1/2, 1/4 or 1/8 when that still covers STORED_SIDE.
+                image.draft("RGB", (STORED_SIDE, STORED_SIDE))
             image.load()
+            # PNG and WebP decode in full (at most MAX_PIXELS); shrink at once so later copies stay small.
+            image.thumbnail((STORED_SIDE, STORED_SIDE), Image.Resampling.LANCZOS, reducing_gap=3.0)
         except ValidationError:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -122,10 +132,15 @@ def process_photo(uploaded_file) -> tuple[ContentFile, ContentFile, int, int]:
     """Check one uploaded photo and return ``(image, thumbnail, width, height)`` ready for ``ProposalPhoto``.
 
     Raises ``ValidationError`` with a message a resident understands for anything that is not a plain
-    JPEG, PNG or WebP photo of at most 8 MB and 8,000 pixels per side.
+    JPEG, PNG or WebP photo of at most 8 MB, 8,000 pixels per side and 24 megapixels. Decoding and encoding
+    hold one of the process's image-work slots (``livinglab.images``).
     """
     data = _read(uploaded_file)
     _refuse_embedded_content(data)
+    return run_image_work(_decode_and_encode, data)
+
+
+def _decode_and_encode(data: bytes) -> tuple[ContentFile, ContentFile, int, int]:
     image = _open_checked(data)
     try:
         # Honour the camera's orientation before the EXIF that carries it is dropped.

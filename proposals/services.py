@@ -2,24 +2,23 @@
 
 Each service checks the permission rules in ``proposals.rules`` and the proposal's state, changes its rows
 inside ``transaction.atomic()``, writes the audit log for moderation and status changes, and schedules its
-side effects (search index, live updates and notifications) with ``transaction.on_commit``, so nothing is
-announced for work that was rolled back.
+side effects by emitting a domain event (``livinglab.events.emit``, documented in ``docs/events.md``).
+Search, notifications and the live pushes subscribe to those events; this module knows none of them, and
+nothing is announced after commit for work that was rolled back.
 
 Errors:
-- ``ActionRefused`` when the user may not do this now: ``status`` is 403 (not allowed), 409 (not in this
-  state), 400 (a bad request, e.g. a reply to another proposal's comment) or 429 (rate limited); ``message``
-  is translated and fit to show to the user.
+- ``livinglab.errors.ActionRefused`` when the user may not do this now: ``status`` is 403 (not allowed), 409
+  (not in this state), 400 (a bad request, e.g. a reply to another proposal's comment) or 429 (rate limited);
+  ``message`` is translated and fit to show to the user.
 - ``django.core.exceptions.ValidationError`` for bad input (too short a title, a photo that is not a photo,
   a map point outside the district): views show it next to the form field, with a 400.
 """
 
 import logging
-import re
-import time
 from collections.abc import Iterable
+from contextlib import AbstractContextManager, nullcontext
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import F
@@ -28,10 +27,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.log_actions import log as audit_log
 
+from accounts.blocking import refuse_if_blocked
 from accounts.models import Role
+from livinglab import ratelimit
+from livinglab.assisted import Assisted
+from livinglab.errors import ActionRefused
+from livinglab.events import emit
 
 from . import photos as photo_processing
 from .models import (
+    AUTHOR_ONLY_STATUSES,
+    RESPONSE_REQUIRED_STATUSES,
     Assessment,
     Comment,
     FilingChannel,
@@ -41,49 +47,19 @@ from .models import (
     Report,
     StatusChange,
     Vote,
+    allowed_transitions,
 )
 from .rules import can
 from .validators import validate_point, validate_user_text
 
 logger = logging.getLogger(__name__)
 
-MAX_PHOTOS = 3
-
-# The one transition table. Moves to ``withdrawn`` belong to the author (``withdraw_proposal``); every other
-# move belongs to administrators, or to code acting automatically (``by=None``: the vote threshold,
-# publishing a pilot page).
-TRANSITIONS: dict[str, tuple[str, ...]] = {
-    ProposalStatus.PUBLISHED: (ProposalStatus.UNDER_REVIEW, ProposalStatus.WITHDRAWN),
-    ProposalStatus.UNDER_REVIEW: (ProposalStatus.ACCEPTED, ProposalStatus.REJECTED, ProposalStatus.WITHDRAWN),
-    ProposalStatus.ACCEPTED: (ProposalStatus.PILOTING,),
-    ProposalStatus.PILOTING: (ProposalStatus.COMPLETED,),
-}
-AUTHOR_ONLY_STATUSES = (ProposalStatus.WITHDRAWN,)
-# A resident deserves to know why: a rejection must carry an official response.
-RESPONSE_REQUIRED_STATUSES = (ProposalStatus.REJECTED,)
-
 THRESHOLD_RESPONSE = gettext_lazy(
-    "This proposal reached %(threshold)s votes and is now being reviewed by the district office."
+    "This proposal reached %(threshold)s supporters and is now being reviewed by the district office."
 )
 
 
-class ActionRefused(Exception):
-    """The user may not do this (403), not in this state (409), not like this (400) or not so often (429)."""
-
-    def __init__(self, message, *, status: int = 409):
-        super().__init__(message)
-        self.message = str(message)
-        self.status = status
-
-    def __str__(self):
-        return self.message
-
-
 # --- helpers -----------------------------------------------------------------------------------------
-
-
-def allowed_transitions(status: str) -> tuple[str, ...]:
-    return TRANSITIONS.get(status, ())
 
 
 def _status_label(status: str) -> str:
@@ -95,22 +71,10 @@ def _require_signed_in(user) -> None:
         raise ActionRefused(_("Please sign in first."), status=403)
 
 
-def _on_commit_index(proposal_id: int) -> None:
-    def index():
-        from search import indexing
-
-        indexing.proposal_changed(proposal_id)
-
-    transaction.on_commit(index, robust=True)
-
-
-def _on_commit_publish(event: str, *, proposal_id: int, actor_id: int | None, **data) -> None:
-    def publish():
-        from notifications import events
-
-        events.publish(event, proposal_id=proposal_id, actor_id=actor_id, **data)
-
-    transaction.on_commit(publish, robust=True)
+def _require_participant(user) -> None:
+    """Signed in and not blocked: the door for every action that adds or changes content."""
+    _require_signed_in(user)
+    refuse_if_blocked(user)
 
 
 def _actor_id(user) -> int | None:
@@ -138,41 +102,10 @@ def _full_clean(instance, exclude=None) -> None:
 
 # --- rate limits -------------------------------------------------------------------------------------
 
-RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")
-PERIOD_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
-
-def parse_rate(rate: str) -> tuple[int, int]:
-    """``"5/h"`` -> (5, 3600); ``"10/m"`` -> (10, 60); ``"3/10m"`` -> (3, 600)."""
-    match = RATE.match(rate or "")
-    if not match:
-        raise ValueError(f"Bad rate {rate!r}: expected something like '5/h' or '10/m'.")
-    count, multiple, unit = match.groups()
-    return int(count), int(multiple or 1) * PERIOD_SECONDS[unit]
-
-
-def _rate_key(scope: str, user_id: int, period: int) -> str:
-    return f"proposals:rate:{scope}:{user_id}:{int(time.time() // period)}"
-
-
-def _check_rate(scope: str, user, rate: str, message: str) -> str:
-    """Refuse with 429 when ``user`` already used up ``rate`` in this window; return the counter key."""
-    limit, period = parse_rate(rate)
-    key = _rate_key(scope, user.pk, period)
-    cache.add(key, 0, timeout=period + 5)
-    if (cache.get(key) or 0) >= limit:
-        raise ActionRefused(message, status=429)
-    return key
-
-
-def _count_rate(key: str, period_hint: int = 86400) -> None:
-    def count():
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.add(key, 1, timeout=period_hint)
-
-    transaction.on_commit(count, robust=True)
+def _rate_limit(scope: str, user, rate: str, message: str):
+    """Hold one slot of ``user``'s ``rate`` for the block (``livinglab.ratelimit``); 429 when none is left."""
+    return ratelimit.holding(f"proposals.{scope}", user.pk, rate, refuse=lambda: ActionRefused(message, status=429))
 
 
 # --- proposals ---------------------------------------------------------------------------------------
@@ -192,6 +125,69 @@ def _clean_proposal_fields(proposal: Proposal, *, latitude, longitude) -> None:
         raise ValidationError(errors)
 
 
+def _check_filing(*, author, filed_by, channel: FilingChannel) -> AbstractContextManager:
+    """Refuse a filing the person may not make; return the rate limit an online filing is held to."""
+    _require_participant(filed_by or author)
+    if channel != FilingChannel.ONLINE:
+        if filed_by is None or not can(filed_by, "proposals.file_on_behalf"):
+            raise ActionRefused(_("Only district staff can file a proposal on a resident's behalf."), status=403)
+        return nullcontext()
+    if filed_by is not None and filed_by.pk != author.pk:
+        raise ActionRefused(_("Staff filing for a resident must choose in person or by phone."), status=400)
+    if not can(author, "proposals.submit"):
+        raise ActionRefused(_("Please confirm your e-mail address before you submit a proposal."), status=403)
+    return _rate_limit(
+        "proposal",
+        author,
+        settings.PROPOSAL_RATE_LIMIT,
+        _("You have submitted several proposals in a short time. Please wait a while before the next one."),
+    )
+
+
+def _process_photos(photos: list) -> list:
+    """Decode and re-encode every photo before touching the database: a bad one refuses the whole submission."""
+    processed = []
+    for index, upload in enumerate(photos):
+        try:
+            processed.append(photo_processing.process_photo(upload))
+        except ValidationError as exc:
+            name = getattr(upload, "name", "") or _("photo %(number)s") % {"number": index + 1}
+            raise ValidationError({"photos": [f"{name}: {message}" for message in exc.messages]}) from exc
+    return processed
+
+
+def default_photo_alt_text(title: str) -> str:
+    """What a screen reader hears for a photo nobody described: the problem's title (pages add "photo n of m")."""
+    return (_("Photo of the problem: %(title)s") % {"title": title})[:200]
+
+
+def _save_photos(proposal: Proposal, processed: list, stored_files: list, *, alt_texts: list[str] = ()) -> None:
+    """Store the re-encoded photos; every file written is added to ``stored_files`` for a rollback to remove."""
+    for position, (image, thumbnail, width, height) in enumerate(processed):
+        given = (alt_texts[position] if position < len(alt_texts) else "") or ""
+        alt_text = given.strip()[:200] or default_photo_alt_text(proposal.title)
+        photo = ProposalPhoto(proposal=proposal, position=position, width=width, height=height, alt_text=alt_text)
+        photo.image.save(image.name, image, save=False)
+        stored_files.append(photo.image)
+        photo.thumbnail.save(thumbnail.name, thumbnail, save=False)
+        stored_files.append(photo.thumbnail)
+        photo.save()
+
+
+def _record_filing(proposal: Proposal, *, author, filed_by, channel: FilingChannel, assisted=None) -> None:
+    """The first timeline entry, and for staff filing on a resident's behalf, the audit row."""
+    StatusChange.objects.create(
+        proposal=proposal, from_status="", to_status=ProposalStatus.PUBLISHED, changed_by=filed_by or author
+    )
+    if channel != FilingChannel.ONLINE:
+        audit_log(
+            instance=proposal,
+            action="livinglab.proposal.filed_on_behalf",
+            user=filed_by,
+            data={"channel": channel.value, "author_id": author.pk, **(assisted.audit_data() if assisted else {})},
+        )
+
+
 def submit_proposal(
     *,
     author,
@@ -204,37 +200,33 @@ def submit_proposal(
     photos: Iterable = (),
     filed_by=None,
     channel: str = FilingChannel.ONLINE,
+    photo_alt_texts: Iterable[str] = (),
+    assisted: Assisted | None = None,
+    challenge=None,
 ) -> Proposal:
     """File a new proposal in ``published`` with its first timeline entry and up to three photos.
 
     Online, the author files it themselves and needs a verified e-mail address; ``in_person`` and ``phone``
-    proposals are filed by an administrator (``filed_by``) for the resident ``author``.
+    proposals are filed by an administrator (``filed_by``) for the resident ``author``. With ``assisted``, desk
+    staff file it for a resident of their centre (who may have no e-mail), stamped with the channel and centre.
+    ``photo_alt_texts`` describe the photos in order; a photo without one gets a description from the title.
+
+
+    ``challenge`` (optional) is the challenge whose call for problems it answers. The challenge says itself
+    whether it takes the proposal (``refuse_submission(area=…)`` raises ``ActionRefused``, 409 outside its
+    call's dates, for an area it does not cover, or once closed); proposals never import the challenges app.
     """
-    channel = FilingChannel(channel)
-    _require_signed_in(filed_by or author)
-    if channel == FilingChannel.ONLINE:
-        if filed_by is not None and filed_by.pk != author.pk:
-            raise ActionRefused(_("Staff filing for a resident must choose in person or by phone."), status=400)
-        if not can(author, "proposals.submit"):
-            raise ActionRefused(
-                _("Please confirm your e-mail address before you submit a proposal."),
-                status=403,
-            )
-        rate_key = _check_rate(
-            "proposal",
-            author,
-            settings.PROPOSAL_RATE_LIMIT,
-            _("You have submitted several proposals in a short time. Please wait a while before the next one."),
-        )
+    if assisted is not None:
+        assisted.check(author)
+        filed_by, channel = assisted.staff, assisted.channel
+        rate_limit = nullcontext()
     else:
-        if filed_by is None or not can(filed_by, "proposals.file_on_behalf"):
-            raise ActionRefused(_("Only district staff can file a proposal on a resident's behalf."), status=403)
-        rate_key = None
-
+        channel = FilingChannel(channel)
+        rate_limit = _check_filing(author=author, filed_by=filed_by, channel=channel)
+    channel = FilingChannel(channel)
     photos = list(photos or ())
-    if len(photos) > MAX_PHOTOS:
+    if len(photos) > photo_processing.MAX_PHOTOS:
         raise ValidationError({"photos": [_("Attach at most 3 photos.")]})
-
     proposal = Proposal(
         title=(title or "").strip(),
         description=(description or "").strip(),
@@ -243,46 +235,25 @@ def submit_proposal(
         author=author,
         filed_by=filed_by if channel != FilingChannel.ONLINE else None,
         channel=channel,
+        helped_at=assisted.centre if assisted is not None else "",
         status=ProposalStatus.PUBLISHED,
+        challenge=challenge,
     )
+    if challenge is not None:
+        challenge.refuse_submission(area=area)
     _clean_proposal_fields(proposal, latitude=latitude, longitude=longitude)
-    # Decode and re-encode every photo before touching the database: a bad one refuses the whole submission.
-    processed = []
-    for index, upload in enumerate(photos):
-        try:
-            processed.append(photo_processing.process_photo(upload))
-        except ValidationError as exc:
-            name = getattr(upload, "name", "") or _("photo %(number)s") % {"number": index + 1}
-            raise ValidationError({"photos": [f"{name}: {message}" for message in exc.messages]}) from exc
+    processed = _process_photos(photos)
 
     stored_files = []
     try:
-        with transaction.atomic():
+        with rate_limit, transaction.atomic():
+            if challenge is not None:
+                # Again under the challenge's row lock: a decision closing it now waits for us, or refuses us.
+                type(challenge).objects.select_for_update().get(pk=challenge.pk).refuse_submission(area=area)
             proposal.save()
-            for position, (image, thumbnail, width, height) in enumerate(processed):
-                photo = ProposalPhoto(proposal=proposal, position=position, width=width, height=height)
-                photo.image.save(image.name, image, save=False)
-                stored_files.append(photo.image)
-                photo.thumbnail.save(thumbnail.name, thumbnail, save=False)
-                stored_files.append(photo.thumbnail)
-                photo.save()
-            StatusChange.objects.create(
-                proposal=proposal,
-                from_status="",
-                to_status=ProposalStatus.PUBLISHED,
-                changed_by=filed_by or author,
-            )
-            if channel != FilingChannel.ONLINE:
-                audit_log(
-                    instance=proposal,
-                    action="livinglab.proposal.filed_on_behalf",
-                    user=filed_by,
-                    data={"channel": channel.value, "author_id": author.pk},
-                )
-            if rate_key:
-                _count_rate(rate_key)
-            _on_commit_index(proposal.pk)
-            _on_commit_publish("proposal.created", proposal_id=proposal.pk, actor_id=(filed_by or author).pk)
+            _save_photos(proposal, processed, stored_files, alt_texts=list(photo_alt_texts or ()))
+            _record_filing(proposal, author=author, filed_by=filed_by, channel=channel, assisted=assisted)
+            emit("proposal.created", proposal_id=proposal.pk, actor_id=(filed_by or author).pk)
     except BaseException:
         # The rows are rolled back; do not leave their files behind in storage.
         for stored in stored_files:
@@ -296,7 +267,7 @@ def edit_proposal(
     proposal: Proposal, *, user, title: str, description: str, category, area, latitude=None, longitude=None
 ) -> Proposal:
     """Let the author correct their proposal until the first vote, for at most 30 minutes."""
-    _require_signed_in(user)
+    _require_participant(user)
     if proposal.author_id != user.pk:
         raise ActionRefused(_("Only the author can edit this proposal."), status=403)
     with transaction.atomic():
@@ -312,8 +283,7 @@ def edit_proposal(
         locked.area = area
         _clean_proposal_fields(locked, latitude=latitude, longitude=longitude)
         locked.save(update_fields=["title", "description", "category", "area", "latitude", "longitude", "updated_at"])
-        _on_commit_index(locked.pk)
-        _on_commit_publish("proposal.edited", proposal_id=locked.pk, actor_id=user.pk)
+        emit("proposal.edited", proposal_id=locked.pk, actor_id=user.pk)
     _copy_state(locked, proposal)
     return proposal
 
@@ -355,7 +325,7 @@ def withdraw_proposal(proposal: Proposal, *, user, reason: str = "") -> Proposal
 
 
 def change_status(proposal: Proposal, *, to_status: str, by, response: str = "", pilot=None) -> StatusChange:
-    """Move ``proposal`` along ``TRANSITIONS`` and record it on the public timeline and in the audit log.
+    """Move ``proposal`` along ``models.TRANSITIONS`` and record it on the public timeline and in the audit log.
 
     ``by`` is the administrator making the move. ``by=None`` is reserved for moves code makes on its own
     (the vote threshold in ``cast_vote``, a pilot page being published); it is never taken from a request.
@@ -423,8 +393,7 @@ def _apply_transition(
             "response": response[:500],
         },
     )
-    _on_commit_index(locked.pk)
-    _on_commit_publish(
+    emit(
         "proposal.status_changed",
         proposal_id=locked.pk,
         actor_id=_actor_id(by),
@@ -438,53 +407,65 @@ def _apply_transition(
 # --- votes -------------------------------------------------------------------------------------------
 
 
-def cast_vote(proposal: Proposal, *, user) -> Vote:
+def cast_vote(proposal: Proposal, *, user, assisted: Assisted | None = None) -> Vote:
     """Support ``proposal``. Voting twice returns the first vote; the counter stays exact under load.
 
-    Every vote takes the proposal's row lock, so votes on one proposal are counted one after another and
-    the move to ``under_review`` at ``settings.PROPOSAL_REVIEW_THRESHOLD`` happens exactly once.
+    One short transaction: the vote inserted unless it exists (``ON CONFLICT DO NOTHING RETURNING``), then
+    the counter raised with ``UPDATE … RETURNING`` only while the proposal is open for votes. That update
+    holds the proposal's row lock until commit, so votes on one proposal are counted one after another and
+    the move to ``under_review`` at ``settings.PROPOSAL_REVIEW_THRESHOLD`` happens exactly once. Who may
+    vote (not the author, not an administrator) is checked first, on the instance the caller holds.
+
+    With ``assisted``, desk staff record the support of a resident of their centre (audit row by the staff).
     """
-    _require_signed_in(user)
-    existing = Vote.objects.filter(user=user, proposal_id=proposal.pk).first()
-    if existing is not None:
-        return existing
-    with transaction.atomic():
-        locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
-        existing = Vote.objects.filter(user=user, proposal=locked).first()
+    if assisted is not None:
+        assisted.check(user)
+    else:
+        _require_signed_in(user)
+    refuse_if_blocked(user)
+    if not can(user, "proposals.vote", proposal):
+        # Voting twice stays a no-op after voting closed; anyone else hears why they cannot vote.
+        existing = Vote.objects.filter(user=user, proposal_id=proposal.pk).first()
         if existing is not None:
-            _copy_state(locked, proposal)
             return existing
-        _check_vote_allowed(locked, user)
-        try:
-            with transaction.atomic():
-                vote = Vote.objects.create(user=user, proposal=locked)
-        except IntegrityError:
-            # Only reachable without row locks (SQLite); the other request's vote is the one that counts.
-            _copy_state(locked, proposal)
-            return Vote.objects.get(user=user, proposal=locked)
-        Proposal.objects.filter(pk=locked.pk).update(vote_count=F("vote_count") + 1)
-        locked.refresh_from_db(fields=["vote_count", "status"])
+        _check_vote_allowed(proposal, user)
+    with transaction.atomic():
+        vote_id = Vote.objects.add_once(user_id=user.pk, proposal_id=proposal.pk)
+        if vote_id is None:
+            return Vote.objects.get(user=user, proposal_id=proposal.pk)
+        counted = Proposal.objects.count_vote(proposal.pk)
+        if counted is None:
+            # Hidden or closed meanwhile: the refusal rolls the vote back and says why, from the current row.
+            proposal.refresh_from_db(fields=["status", "is_hidden", "vote_count"])
+            _check_vote_allowed(proposal, user)
+            raise ActionRefused(_("Voting is closed."), status=409)  # not reached: the row said closed
+        proposal.vote_count, proposal.status = counted
+        if assisted is not None:
+            audit_log(
+                instance=proposal,
+                action="livinglab.proposal.voted_on_behalf",
+                user=assisted.staff,
+                data={"vote_id": vote_id, **assisted.audit_data()},
+            )
         threshold = settings.PROPOSAL_REVIEW_THRESHOLD
-        if locked.status == ProposalStatus.PUBLISHED and threshold and locked.vote_count >= threshold:
+        if proposal.status == ProposalStatus.PUBLISHED and threshold and proposal.vote_count >= threshold:
             change = _apply_transition(
-                locked,
+                proposal,
                 to_status=ProposalStatus.UNDER_REVIEW,
                 by=None,
                 response=str(THRESHOLD_RESPONSE % {"threshold": threshold}),
                 action="livinglab.proposal.vote_threshold",
             )
-            _on_commit_publish(
+            emit(
                 "proposal.review_threshold_reached",
-                proposal_id=locked.pk,
+                proposal_id=proposal.pk,
                 actor_id=user.pk,
                 status_change_id=change.pk,
-                vote_count=locked.vote_count,
+                vote_count=proposal.vote_count,
                 threshold=threshold,
             )
-        _on_commit_index(locked.pk)
-        _on_commit_publish("proposal.voted", proposal_id=locked.pk, actor_id=user.pk, vote_count=locked.vote_count)
-    _copy_state(locked, proposal)
-    return vote
+        emit("proposal.voted", proposal_id=proposal.pk, actor_id=user.pk, vote_count=proposal.vote_count)
+    return Vote(pk=vote_id, user=user, proposal=proposal)
 
 
 def _check_vote_allowed(locked: Proposal, user) -> None:
@@ -520,10 +501,7 @@ def withdraw_vote(proposal: Proposal, *, user) -> None:
         if deleted:
             Proposal.objects.filter(pk=locked.pk, vote_count__gt=0).update(vote_count=F("vote_count") - 1)
             locked.refresh_from_db(fields=["vote_count"])
-            _on_commit_index(locked.pk)
-            _on_commit_publish(
-                "proposal.unvoted", proposal_id=locked.pk, actor_id=user.pk, vote_count=locked.vote_count
-            )
+            emit("proposal.unvoted", proposal_id=locked.pk, actor_id=user.pk, vote_count=locked.vote_count)
     _copy_state(locked, proposal)
 
 
@@ -537,9 +515,18 @@ def _role_badge(user) -> str:
     return user.role if user.role in Role.values else Role.RESIDENT
 
 
-def post_comment(proposal: Proposal, *, author, body: str, parent: Comment | None = None) -> Comment:
-    """Add to the discussion. Replies go one level deep: a reply to a reply joins its thread's top comment."""
-    _require_signed_in(author)
+def post_comment(
+    proposal: Proposal, *, author, body: str, parent: Comment | None = None, assisted: Assisted | None = None
+) -> Comment:
+    """Add to the discussion. Replies go one level deep: a reply to a reply joins its thread's top comment.
+
+    With ``assisted``, desk staff write down what a resident of their centre said, stamped with the channel.
+    """
+    if assisted is not None:
+        assisted.check(author)
+    else:
+        _require_signed_in(author)
+    refuse_if_blocked(author)
     if proposal.is_hidden or proposal.status == ProposalStatus.WITHDRAWN:
         raise ActionRefused(_("The discussion on this proposal is closed."), status=409)
     if not can(author, "proposals.comment", proposal):
@@ -551,26 +538,34 @@ def post_comment(proposal: Proposal, *, author, body: str, parent: Comment | Non
             parent = parent.parent
         if parent.is_removed or parent.is_hidden:
             raise ActionRefused(_("This comment was removed, so it can no longer be replied to."), status=409)
-    rate_key = _check_rate(
-        "comment",
-        author,
-        settings.COMMENT_RATE_LIMIT,
-        _("You are commenting very quickly. Please wait a minute before posting again."),
-    )
     comment = Comment(
         proposal=proposal,
         parent=parent,
         author=author,
         author_role=_role_badge(author),
         body=(body or "").strip(),
+        channel=assisted.channel if assisted is not None else FilingChannel.ONLINE,
+        filed_by=assisted.staff if assisted is not None else None,
+        helped_at=assisted.centre if assisted is not None else "",
     )
-    _full_clean(comment, exclude=["proposal", "parent", "author"])
-    with transaction.atomic():
+    _full_clean(comment, exclude=["proposal", "parent", "author", "filed_by"])
+    rate_limit = _rate_limit(
+        "comment",
+        author,
+        settings.COMMENT_RATE_LIMIT,
+        _("You are commenting very quickly. Please wait a minute before posting again."),
+    )
+    with rate_limit, transaction.atomic():
         comment.save()
         Proposal.objects.filter(pk=proposal.pk).update(comment_count=F("comment_count") + 1)
-        _count_rate(rate_key)
-        _on_commit_index(proposal.pk)
-        _on_commit_publish(
+        if assisted is not None:
+            audit_log(
+                instance=comment,
+                action="livinglab.comment.posted_on_behalf",
+                user=assisted.staff,
+                data={"proposal_id": proposal.pk, **assisted.audit_data()},
+            )
+        emit(
             "proposal.commented",
             proposal_id=proposal.pk,
             actor_id=author.pk,
@@ -583,7 +578,7 @@ def post_comment(proposal: Proposal, *, author, body: str, parent: Comment | Non
 
 def edit_comment(comment: Comment, *, user, body: str) -> Comment:
     """The author corrects their comment within 15 minutes of posting it."""
-    _require_signed_in(user)
+    _require_participant(user)
     if comment.author_id != user.pk:
         raise ActionRefused(_("Only the author can edit this comment."), status=403)
     if not can(user, "proposals.edit_comment", comment):
@@ -593,7 +588,7 @@ def edit_comment(comment: Comment, *, user, body: str) -> Comment:
     comment.edited_at = timezone.now()
     with transaction.atomic():
         comment.save(update_fields=["body", "edited_at"])
-        _on_commit_publish(
+        emit(
             "proposal.commented",
             proposal_id=comment.proposal_id,
             actor_id=user.pk,
@@ -629,8 +624,7 @@ def remove_comment(comment: Comment, *, user) -> Comment:
             Proposal.objects.filter(pk=locked.proposal_id, comment_count__gt=0).update(
                 comment_count=F("comment_count") - 1
             )
-        _on_commit_index(locked.proposal_id)
-        _on_commit_publish(
+        emit(
             "proposal.commented",
             proposal_id=locked.proposal_id,
             actor_id=user.pk,
@@ -662,9 +656,7 @@ def mark_official_answer(comment: Comment, *, by) -> Comment:
         audit_log(
             instance=comment, action="livinglab.comment.official", user=by, data={"proposal_id": comment.proposal_id}
         )
-        _on_commit_publish(
-            "proposal.official_answer", proposal_id=comment.proposal_id, actor_id=by.pk, comment_id=comment.pk
-        )
+        emit("proposal.official_answer", proposal_id=comment.proposal_id, actor_id=by.pk, comment_id=comment.pk)
     return comment
 
 
@@ -675,7 +667,7 @@ def submit_assessment(
     proposal: Proposal, *, expert, feasibility: int, cost_range: str, risks: str, recommendation: str, text: str
 ) -> Assessment:
     """An expert writes (or rewrites) their one structured review of ``proposal``."""
-    _require_signed_in(expert)
+    _require_participant(expert)
     if not expert.is_expert:
         raise ActionRefused(_("Only experts can write assessments."), status=403)
     if not can(expert, "proposals.assess", proposal):
@@ -704,9 +696,7 @@ def submit_assessment(
             assessment.pk = existing.pk
             assessment.created_at = existing.created_at
             assessment.save()
-        _on_commit_publish(
-            "proposal.assessed", proposal_id=proposal.pk, actor_id=expert.pk, assessment_id=assessment.pk
-        )
+        emit("proposal.assessed", proposal_id=proposal.pk, actor_id=expert.pk, assessment_id=assessment.pk)
     return assessment
 
 
@@ -714,7 +704,7 @@ def report_content(
     *, reporter, reason: str, proposal: Proposal | None = None, comment: Comment | None = None
 ) -> Report:
     """Flag a proposal or a comment for the moderators, once per person and item."""
-    _require_signed_in(reporter)
+    _require_participant(reporter)
     if (proposal is None) == (comment is None):
         raise ActionRefused(_("Report either a proposal or a comment."), status=400)
     if proposal is not None:
@@ -733,9 +723,19 @@ def report_content(
         validate_user_text(report.reason)
     except ValidationError as exc:
         raise ValidationError({"reason": exc.messages}) from exc
+    rate_limit = _rate_limit(
+        "report", reporter, settings.REPORT_RATE_LIMIT, _("You have sent many reports in a short time. Please wait.")
+    )
     try:
-        with transaction.atomic():
+        with rate_limit, transaction.atomic():
             report.save()
+            emit(
+                "moderation.reported",
+                proposal_id=proposal.pk if proposal is not None else comment.proposal_id,
+                comment_id=comment.pk if comment is not None else None,
+                actor_id=reporter.pk,
+                report_id=report.pk,
+            )
     except IntegrityError:
         raise ActionRefused(_("You have already reported this. The moderators will look at it."), status=409) from None
     return report
@@ -762,8 +762,75 @@ def dismiss_report(report: Report, *, by) -> Report:
 
 def _require_moderator(by) -> None:
     _require_signed_in(by)
-    if not can(by, "proposals.moderate"):
-        raise ActionRefused(_("Only district administrators can moderate."), status=403)
+    if not can(by, "proposals.moderate_content"):
+        raise ActionRefused(_("Only moderators and district administrators can moderate."), status=403)
+
+
+def _one_target(proposal, comment) -> None:
+    if (proposal is None) == (comment is None):
+        raise ActionRefused(_("Choose either a proposal or a comment."), status=400)
+
+
+def dismiss_reports(*, by, reason: str = "", proposal: Proposal | None = None, comment: Comment | None = None) -> int:
+    """Close every open report on one item, which stays as it is; returns how many were closed."""
+    _require_moderator(by)
+    _one_target(proposal, comment)
+    reason = (reason or "").strip()[:300]
+    with transaction.atomic():
+        reports = Report.objects.select_for_update().filter(
+            resolved_at__isnull=True, **({"proposal": proposal} if proposal is not None else {"comment": comment})
+        )
+        report_ids = list(reports.values_list("pk", flat=True))
+        if not report_ids:
+            return 0
+        Report.objects.filter(pk__in=report_ids).update(resolved_at=timezone.now())
+        audit_log(
+            instance=proposal if proposal is not None else comment,
+            action="livinglab.report.dismiss",
+            user=by,
+            data={"report_ids": report_ids, "reason": reason},
+        )
+    return len(report_ids)
+
+
+def warn_author(*, by, reason: str, proposal: Proposal | None = None, comment: Comment | None = None):
+    """Tell the author of a reported item, in a notification, what the moderators saw; the item stays.
+
+    The open reports on the item are closed: the warning is the moderators' answer to them.
+    """
+    _require_moderator(by)
+    _one_target(proposal, comment)
+    reason = _clean_reason(reason)
+    item = proposal if proposal is not None else comment
+    with transaction.atomic():
+        Report.objects.filter(
+            resolved_at__isnull=True, **({"proposal": proposal} if proposal is not None else {"comment": comment})
+        ).update(resolved_at=timezone.now())
+        audit_log(
+            instance=item,
+            action="livinglab.moderation.warn",
+            user=by,
+            data={"reason": reason, "author_id": item.author_id},
+        )
+        emit(
+            "moderation.warned",
+            proposal_id=proposal.pk if proposal is not None else comment.proposal_id,
+            comment_id=comment.pk if comment is not None else None,
+            actor_id=by.pk,
+            recipient_id=item.author_id,
+            reason=reason,
+        )
+    return item
+
+
+def require_moderator(by) -> None:
+    """Refuse (403) anyone but moderators and administrators: for other apps' reportable kinds."""
+    _require_moderator(by)
+
+
+def clean_moderation_reason(reason: str) -> str:
+    """A moderator's reason for the author, checked as for proposals and comments (for other apps' kinds)."""
+    return _clean_reason(reason)
 
 
 def _clean_reason(reason: str) -> str:
@@ -791,8 +858,7 @@ def hide_proposal(proposal: Proposal, *, by, reason: str) -> Proposal:
             locked.save(update_fields=["is_hidden", "hidden_reason", "updated_at"])
             Report.objects.filter(proposal=locked, resolved_at__isnull=True).update(resolved_at=timezone.now())
             audit_log(instance=locked, action="livinglab.proposal.hide", user=by, data={"reason": reason})
-            _on_commit_index(locked.pk)
-            _on_commit_publish("proposal.hidden", proposal_id=locked.pk, actor_id=by.pk, reason=reason)
+            emit("proposal.hidden", proposal_id=locked.pk, actor_id=by.pk, reason=reason)
     _copy_state(locked, proposal)
     return proposal
 
@@ -807,8 +873,7 @@ def unhide_proposal(proposal: Proposal, *, by) -> Proposal:
             locked.hidden_reason = ""
             locked.save(update_fields=["is_hidden", "hidden_reason", "updated_at"])
             audit_log(instance=locked, action="livinglab.proposal.unhide", user=by, data={"previous_reason": previous})
-            _on_commit_index(locked.pk)
-            _on_commit_publish("proposal.unhidden", proposal_id=locked.pk, actor_id=by.pk)
+            emit("proposal.unhidden", proposal_id=locked.pk, actor_id=by.pk)
     _copy_state(locked, proposal)
     return proposal
 
@@ -836,10 +901,7 @@ def hide_comment(comment: Comment, *, by, reason: str) -> Comment:
                 user=by,
                 data={"reason": reason, "proposal_id": locked.proposal_id},
             )
-            _on_commit_index(locked.proposal_id)
-            _on_commit_publish(
-                "proposal.comment_hidden", proposal_id=locked.proposal_id, actor_id=by.pk, comment_id=locked.pk
-            )
+            emit("proposal.comment_hidden", proposal_id=locked.proposal_id, actor_id=by.pk, comment_id=locked.pk)
     for field in ("is_hidden", "hidden_reason", "is_official_answer"):
         setattr(comment, field, getattr(locked, field))
     return comment
@@ -862,8 +924,7 @@ def unhide_comment(comment: Comment, *, by) -> Comment:
                 user=by,
                 data={"previous_reason": previous, "proposal_id": locked.proposal_id},
             )
-            _on_commit_index(locked.proposal_id)
-            _on_commit_publish(
+            emit(
                 "proposal.commented",
                 proposal_id=locked.proposal_id,
                 actor_id=by.pk,

@@ -70,3 +70,48 @@ def validate_point(latitude, longitude) -> tuple[Decimal | None, Decimal | None]
         raise ValidationError(_("The map point is outside the district's map."), code="point_out_of_bounds")
     quantum = Decimal("0.000001")
     return lat.quantize(quantum), lng.quantize(quantum)
+
+
+# Easy-read summaries (proposals and pilots): a few short sentences, one a line, in plain text. The limits keep
+# them short enough to be read in one go by someone who finds long text hard.
+EASY_READ_MAX_LENGTH = 600
+EASY_READ_MAX_LINES = 10
+EASY_READ_MAX_LINE_LENGTH = 120
+# Control characters other than the line break (a pasted form feed or a bidi override must not survive).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x09\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def normalise_easy_read(text: str) -> str:
+    """Plain lines: control characters dropped, spaces collapsed, empty lines removed."""
+    lines = (" ".join(CONTROL_CHARACTERS.sub(" ", line).split()) for line in (text or "").splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def easy_read_lines(text: str) -> list[str]:
+    """The summary's sentences, one per line, as the pages show them."""
+    return normalise_easy_read(text).splitlines()
+
+
+def validate_easy_read(value: str) -> None:
+    """Plain text in short lines: no markup, at most ``EASY_READ_MAX_LINES`` lines of
+    ``EASY_READ_MAX_LINE_LENGTH`` characters."""
+    if not value:
+        return
+    if HTML_TAG.search(value):
+        raise ValidationError(_("Write plain text: HTML is not allowed in an easy-read summary."), code="html")
+    if len(value) > EASY_READ_MAX_LENGTH:
+        raise ValidationError(
+            _("Keep the summary under %(max)d characters.") % {"max": EASY_READ_MAX_LENGTH}, code="too_long"
+        )
+    lines = easy_read_lines(value)
+    if len(lines) > EASY_READ_MAX_LINES:
+        raise ValidationError(
+            _("Write at most %(max)d short sentences, one on each line.") % {"max": EASY_READ_MAX_LINES},
+            code="too_many_lines",
+        )
+    if any(len(line) > EASY_READ_MAX_LINE_LENGTH for line in lines):
+        raise ValidationError(
+            _("Keep each sentence under %(max)d characters: split long sentences in two.")
+            % {"max": EASY_READ_MAX_LINE_LENGTH},
+            code="line_too_long",
+        )

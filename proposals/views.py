@@ -5,22 +5,34 @@ changed instead, rendered from the same template the page includes; refusals com
 status code (403, 409, 429, ...) and its message, for htmx in the body and otherwise on the page.
 """
 
+import hashlib
 import json
+from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
-from . import services
+from accounts.blocking import refuse_if_blocked
+from accounts.consent import consent_redirect, missing_documents
+from livinglab.actions import add_service_errors, form_action
+from livinglab.errors import ActionRefused, refusal_response
+
+from . import services, versions
 from .forms import (
     AssessmentForm,
     CommentEditForm,
@@ -32,9 +44,10 @@ from .forms import (
     StatusChangeForm,
     WithdrawForm,
 )
-from .models import Area, Assessment, Category, Comment, Proposal
+from .listing import COUNT_TTL, PAGE_TTL, NarrowPaginator, anonymous_page_key, cache_key
+from .models import AUTHOR_ONLY_STATUSES, Area, Assessment, Category, Comment, Proposal
 from .rules import can
-from .services import ActionRefused
+from .templatetags.proposal_tags import comments_shown
 
 MAP_POINT_LIMIT = 500
 
@@ -63,6 +76,21 @@ def _get_comment(request, pk: int) -> Comment:
     return comment
 
 
+def participation(view):
+    """A view where people add or change content: a blocked person gets the 403 that says why, at once, and
+    someone who has not accepted the current terms is sent to accept them first, already on the GET that
+    opens the form (posts are stopped for every app by ``accounts.middleware.ConsentMiddleware``)."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        refuse_if_blocked(request.user)
+        if missing_documents(request.user):
+            return consent_redirect(request)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 def _login(request, proposal: Proposal):
     """Send a signed-out visitor to log in, then back to the proposal (never to a POST-only URL)."""
     next_url = proposal.get_absolute_url()
@@ -85,15 +113,6 @@ def _map_point(proposal) -> dict:
     }
 
 
-def _add_service_errors(form, exc: ValidationError) -> None:
-    """Put a service's ``ValidationError`` next to the matching field, or above the form."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 def _form_context(form, **extra) -> dict:
     """The proposal form with what its map picker needs: tiles, bounds and each neighbourhood's centre."""
     areas = form.fields["area"].queryset
@@ -106,10 +125,12 @@ def _form_context(form, **extra) -> dict:
     }
 
 
-def _detail_context(request, proposal: Proposal, **overrides) -> dict:
+def _detail_context(request, proposal: Proposal, *, page_version: str = "", **overrides) -> dict:
     user = request.user
     context = {
         "proposal": proposal,
+        "page_version": page_version,
+        "comments_shown": comments_shown(request.GET.get("comments")),
         "map_points": [_map_point(proposal)] if proposal.has_point else [],
         "map_tile_url": settings.MAP_TILE_URL,
         "comment_form": CommentForm(proposal=proposal),
@@ -127,82 +148,186 @@ def _detail_context(request, proposal: Proposal, **overrides) -> dict:
     return context
 
 
+DETAIL_TEMPLATE = "proposals/proposal_detail.html"
+
+
 def _detail_response(request, proposal: Proposal, *, status: int = 200, **forms):
-    return render(request, "proposals/proposal_detail.html", _detail_context(request, proposal, **forms), status=status)
-
-
-def _refused(request, exc: ActionRefused, proposal: Proposal, *, fragment: str | None = None):
-    """Show a service's refusal with its status: a small alert for htmx, the proposal page otherwise."""
-    if request.htmx:
-        return render(request, "proposals/includes/action_error.html", {"message": exc.message}, status=exc.status)
-    messages.error(request, exc.message)
-    return _detail_response(request, proposal, status=exc.status)
+    return render(request, DETAIL_TEMPLATE, _detail_context(request, proposal, **forms), status=status)
 
 
 def _fragment(request, proposal: Proposal, template: str, *, status: int = 200):
-    return render(request, f"proposals/includes/{template}.html", {"proposal": proposal}, status=status)
+    context = {"proposal": proposal, "comments_shown": comments_shown(request.GET.get("comments"))}
+    return render(request, f"proposals/includes/{template}.html", context, status=status)
+
+
+def _unchanged(request, pk: int) -> bool:
+    """A socket's refetch (``?v=<stamp>``) of a page whose proposal has had no event since it was rendered."""
+    return versions.unchanged_since(pk, request.GET.get("v"))
+
+
+NOT_CHANGED = 204  # htmx swaps nothing
+
+
+def _button_action(request, proposal: Proposal, perform, *, fragment: str, success: str, redirect_to):
+    """A one-click action (vote, remove, mark official): the service, then the changed partial or a redirect.
+
+    A refusal answers with its status: a small alert for htmx, the proposal page with the message otherwise.
+    """
+    if not request.user.is_authenticated:
+        return _login(request, proposal)
+    try:
+        perform()
+    except ActionRefused as exc:
+        return refusal_response(request, exc, page=lambda: (DETAIL_TEMPLATE, _detail_context(request, proposal)))
+    if request.htmx:
+        return _fragment(request, proposal, fragment)
+    messages.success(request, success)
+    return redirect(redirect_to)
+
+
+def _comment_url(comment: Comment) -> str:
+    return f"{comment.proposal.get_absolute_url()}#comment-{comment.pk}"
 
 
 # --- list and detail ---------------------------------------------------------------------------------
 
 
-@require_safe
-def proposal_list(request):
-    """Public proposals with filters, sorting, pages and a map of every filtered proposal with a point."""
+def _filtered_list(request):
     categories = list(Category.objects.all())
     areas = list(Area.objects.select_related("parent"))
     filter_form = ProposalFilterForm(request.GET, categories=categories, areas=areas)
-    proposals = filter_form.apply(Proposal.objects.public().for_list())
-    per_page = filter_form.per_page()
-    page_obj = Paginator(proposals, per_page).get_page(request.GET.get("page"))
-    points = proposals.exclude(latitude__isnull=True).values("id", "title", "latitude", "longitude")
-    map_points = [
-        {
-            "id": point["id"],
-            "title": point["title"],
-            "lat": float(point["latitude"]),
-            "lng": float(point["longitude"]),
-            "url": reverse("proposals:detail", args=[point["id"]]),
-        }
-        for point in points[:MAP_POINT_LIMIT]
+    return filter_form, filter_form.apply(Proposal.objects.public())
+
+
+FILTERS_TTL = 10 * 60
+
+
+def filters_html(request, filter_form: ProposalFilterForm, per_page: int) -> str:
+    """The filter form as HTML, cached per language, choices and chosen values.
+
+    The key holds every category and area (their ids, slugs and names, already read for the form), so an
+    edited or added one makes a new entry at once; nothing in it depends on who is looking.
+    """
+    choices = [
+        (name, [(str(value), str(label)) for value, label in filter_form.fields[name].choices])
+        for name in ("category", "area", "status", "sort")
     ]
-    return render(
-        request,
-        "proposals/proposal_list.html",
-        {
-            "page_obj": page_obj,
-            "filter_form": filter_form,
-            "per_page": per_page,
-            "default_per_page": ProposalFilterForm.DEFAULT_PER_PAGE,
-            "map_points": map_points,
-            "map_tile_url": settings.MAP_TILE_URL,
-        },
+    chosen = [(name, filter_form.data.get(name, "")) for name in ("category", "area", "status", "sort")]
+    described = repr((get_language(), choices, chosen, per_page)).encode()
+    key = f"proposals:list-filters:{hashlib.sha256(described).hexdigest()[:32]}"
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string(
+            "proposals/includes/list_filters.html",
+            {
+                "filter_form": filter_form,
+                "per_page": per_page,
+                "default_per_page": ProposalFilterForm.DEFAULT_PER_PAGE,
+            },
+            request=None,
+        )
+        cache.set(key, html, FILTERS_TTL)
+    return mark_safe(html)  # noqa: S308 - our own template's output
+
+
+def _taxonomy(filter_form: ProposalFilterForm) -> tuple:
+    """The categories and areas as read for the filters: what the cards' names come from."""
+    return (
+        [(c.pk, c.slug, c.name, c.name_en) for c in filter_form.categories.values()],
+        [(a.pk, a.slug, a.name, a.name_en, a.parent_id) for a in filter_form.areas.values()],
     )
+
+
+def _list_content(request, filter_form: ProposalFilterForm, proposals) -> tuple[str, dict]:
+    """The list's body (filters, count, map, cards, pages) as HTML, with the context it was rendered from."""
+    per_page = filter_form.per_page()
+    paginator = NarrowPaginator(
+        proposals.values_list("pk", flat=True),
+        per_page,
+        rows=Proposal.objects.for_list(),
+        filters=filter_form.filters(),
+    )
+    context = {
+        "page_obj": paginator.get_page(request.GET.get("page")),
+        "filter_form": filter_form,
+        "filters_html": filters_html(request, filter_form, per_page),
+        "per_page": per_page,
+        "default_per_page": ProposalFilterForm.DEFAULT_PER_PAGE,
+        "map_points_url": f"{reverse('proposals:map_points')}?{filter_form.filters_query()}",
+        "map_tile_url": settings.MAP_TILE_URL,
+    }
+    return render_to_string("proposals/includes/proposal_list_content.html", context, request=request), context
+
+
+@require_safe
+def proposal_list(request):
+    """Public proposals with filters, sorting and pages; the map loads its points from ``map_points``.
+
+    For anonymous visitors the body is cached per filter set (``proposals.listing.anonymous_page_key``).
+    """
+    filter_form, proposals = _filtered_list(request)
+    key = anonymous_page_key(request, _taxonomy(filter_form))
+    content = cache.get(key) if key else None
+    context = {}
+    if content is None:
+        content, context = _list_content(request, filter_form, proposals)
+        if key:
+            cache.set(key, content, PAGE_TTL)
+    return render(request, "proposals/proposal_list.html", {**context, "list_content": mark_safe(content)})  # noqa: S308
+
+
+@require_safe
+def map_points(request):
+    """The filtered list's points as GeoJSON (at most ``MAP_POINT_LIMIT``), cached per filter set.
+
+    The cache entry belongs to the list's generation (``proposals.listing``): a new, edited, moved, hidden
+    or unhidden proposal starts a new one. Each point's URL is the detail URL pattern filled in, not a
+    ``reverse()`` per row.
+    """
+    filter_form, proposals = _filtered_list(request)
+    key = cache_key("map", filter_form.filters())
+    body = cache.get(key)
+    if body is None:
+        detail = reverse("proposals:detail", args=[0]).removesuffix("0/")
+        points = proposals.exclude(latitude__isnull=True).values_list("id", "title", "latitude", "longitude")
+        features = [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [float(lng), float(lat)]},
+                "properties": {"id": pk, "title": title, "url": f"{detail}{pk}/"},
+            }
+            for pk, title, lat, lng in points[:MAP_POINT_LIMIT]
+        ]
+        body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
+        cache.set(key, body, COUNT_TTL)
+    return HttpResponse(body, content_type="application/geo+json")
 
 
 @require_safe
 def proposal_detail(request, pk: int):
-    return _detail_response(request, _get_proposal(request, pk))
+    if request.htmx and _unchanged(request, pk):
+        return HttpResponse(status=NOT_CHANGED)
+    # The stamp is read before the rows: an event in between makes the page's socket refetch, never miss.
+    page_version = versions.current(pk)
+    proposal = _get_proposal(request, pk)
+    return render(request, DETAIL_TEMPLATE, _detail_context(request, proposal, page_version=page_version))
 
 
-@require_safe
-def fragment_vote(request, pk: int):
-    return _fragment(request, _get_proposal(request, pk), "vote_panel")
+def _fragment_view(template: str):
+    @require_safe
+    def view(request, pk: int):
+        if _unchanged(request, pk):
+            return HttpResponse(status=NOT_CHANGED)
+        return _fragment(request, _get_proposal(request, pk), template)
+
+    view.__name__ = f"fragment_{template}"
+    return view
 
 
-@require_safe
-def fragment_comments(request, pk: int):
-    return _fragment(request, _get_proposal(request, pk), "comments")
-
-
-@require_safe
-def fragment_timeline(request, pk: int):
-    return _fragment(request, _get_proposal(request, pk), "status_timeline")
-
-
-@require_safe
-def fragment_assessments(request, pk: int):
-    return _fragment(request, _get_proposal(request, pk), "assessments")
+fragment_vote = _fragment_view("vote_panel")
+fragment_comments = _fragment_view("comments")
+fragment_timeline = _fragment_view("status_timeline")
+fragment_assessments = _fragment_view("assessments")
 
 
 # --- submitting and editing --------------------------------------------------------------------------
@@ -210,31 +335,32 @@ def fragment_assessments(request, pk: int):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@participation
 def proposal_create(request):
     if not can(request.user, "proposals.submit"):
         return render(request, "proposals/verify_email_required.html", status=403)
-    form = ProposalSubmitForm(request.POST or None, request.FILES or None)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                proposal = services.submit_proposal(
-                    author=request.user, photos=form.cleaned_data["photos"], **form.service_kwargs()
-                )
-            except ActionRefused as exc:
-                form.add_error(None, exc.message)
-                status = exc.status
-            except ValidationError as exc:
-                _add_service_errors(form, exc)
-            else:
-                messages.success(request, _("Thank you. Your proposal is published."))
-                return redirect(proposal)
-    return render(request, "proposals/proposal_form.html", _form_context(form), status=status)
+    form = ProposalSubmitForm(
+        request.POST or None,
+        request.FILES or None,
+        user=request.user,
+        initial={"challenge": request.GET.get("challenge", "")},
+    )
+    return form_action(
+        request,
+        form,
+        perform=lambda data: services.submit_proposal(
+            author=request.user, photos=data["photos"], photo_alt_texts=form.photo_alt_texts(), **form.service_kwargs()
+        ),
+        success=_("Thank you. Your proposal is published."),
+        redirect_to=lambda proposal: proposal.get_absolute_url(),
+        template="proposals/proposal_form.html",
+        context=_form_context(form),
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@participation
 def proposal_edit(request, pk: int):
     proposal = _get_proposal(request, pk)
     if not can(request.user, "proposals.edit", proposal):
@@ -244,21 +370,15 @@ def proposal_edit(request, pk: int):
             proposal=proposal,
         )
     form = ProposalForm(request.POST or None, initial=ProposalForm.initial_for(proposal))
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                services.edit_proposal(proposal, user=request.user, **form.service_kwargs())
-            except ActionRefused as exc:
-                form.add_error(None, exc.message)
-                status = exc.status
-            except ValidationError as exc:
-                _add_service_errors(form, exc)
-            else:
-                messages.success(request, _("Your changes are saved."))
-                return redirect(proposal)
-    return render(request, "proposals/proposal_form.html", _form_context(form, proposal=proposal), status=status)
+    return form_action(
+        request,
+        form,
+        perform=lambda data: services.edit_proposal(proposal, user=request.user, **form.service_kwargs()),
+        success=_("Your changes are saved."),
+        redirect_to=proposal.get_absolute_url(),
+        template="proposals/proposal_form.html",
+        context=_form_context(form, proposal=proposal),
+    )
 
 
 @login_required
@@ -269,61 +389,48 @@ def proposal_withdraw(request, pk: int):
         return _forbidden(
             request, _("Only the author can withdraw a proposal, and only before it is decided."), proposal=proposal
         )
-    form = WithdrawForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                services.withdraw_proposal(proposal, user=request.user, reason=form.cleaned_data["reason"])
-            except ActionRefused as exc:
-                form.add_error(None, exc.message)
-                status = exc.status
-            except ValidationError as exc:
-                _add_service_errors(form, exc)
-            else:
-                messages.success(request, _("Your proposal is withdrawn."))
-                return redirect(proposal)
-    return render(request, "proposals/proposal_withdraw.html", {"form": form, "proposal": proposal}, status=status)
+    return form_action(
+        request,
+        WithdrawForm(request.POST or None),
+        perform=lambda data: services.withdraw_proposal(proposal, user=request.user, reason=data["reason"]),
+        success=_("Your proposal is withdrawn."),
+        redirect_to=proposal.get_absolute_url(),
+        template="proposals/proposal_withdraw.html",
+        context={"proposal": proposal},
+    )
 
 
 # --- votes -------------------------------------------------------------------------------------------
 
 
-@require_POST
-def vote(request, pk: int):
+def _vote_action(request, pk: int, service, success: str):
     proposal = _get_proposal(request, pk)
-    if not request.user.is_authenticated:
-        return _login(request, proposal)
-    try:
-        services.cast_vote(proposal, user=request.user)
-    except ActionRefused as exc:
-        return _refused(request, exc, proposal)
-    if request.htmx:
-        return _fragment(request, proposal, "vote_panel")
-    messages.success(request, _("Thank you for your support."))
-    return redirect(proposal)
+    return _button_action(
+        request,
+        proposal,
+        lambda: service(proposal, user=request.user),
+        fragment="vote_panel",
+        success=success,
+        redirect_to=proposal.get_absolute_url(),
+    )
+
+
+@require_POST
+@participation
+def vote(request, pk: int):
+    return _vote_action(request, pk, services.cast_vote, _("Thank you for your support."))
 
 
 @require_POST
 def unvote(request, pk: int):
-    proposal = _get_proposal(request, pk)
-    if not request.user.is_authenticated:
-        return _login(request, proposal)
-    try:
-        services.withdraw_vote(proposal, user=request.user)
-    except ActionRefused as exc:
-        return _refused(request, exc, proposal)
-    if request.htmx:
-        return _fragment(request, proposal, "vote_panel")
-    messages.success(request, _("You no longer support this proposal."))
-    return redirect(proposal)
+    return _vote_action(request, pk, services.withdraw_vote, _("You no longer support this proposal."))
 
 
 # --- discussion --------------------------------------------------------------------------------------
 
 
 @require_POST
+@participation
 def comment_create(request, pk: int):
     proposal = _get_proposal(request, pk)
     if not request.user.is_authenticated:
@@ -335,9 +442,9 @@ def comment_create(request, pk: int):
                 proposal, author=request.user, body=form.cleaned_data["body"], parent=form.cleaned_data["parent"]
             )
         except ActionRefused as exc:
-            return _refused(request, exc, proposal)
+            return refusal_response(request, exc, page=lambda: (DETAIL_TEMPLATE, _detail_context(request, proposal)))
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             if request.htmx:
                 return _fragment(request, proposal, "comments")
@@ -345,12 +452,13 @@ def comment_create(request, pk: int):
             return redirect(f"{proposal.get_absolute_url()}#comment-{comment.pk}")
     if request.htmx:
         message = " ".join(error for errors in form.errors.values() for error in errors)
-        return render(request, "proposals/includes/action_error.html", {"message": message}, status=400)
+        return refusal_response(request, ActionRefused(message, status=400))
     return _detail_response(request, proposal, status=400, comment_form=form)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@participation
 def comment_edit(request, pk: int):
     comment = _get_comment(request, pk)
     if not can(request.user, "proposals.edit_comment", comment):
@@ -359,22 +467,15 @@ def comment_edit(request, pk: int):
             _("Only its author can edit a comment, for 15 minutes after posting it."),
             proposal=comment.proposal,
         )
-    form = CommentEditForm(request.POST or None, initial={"body": comment.body})
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                services.edit_comment(comment, user=request.user, body=form.cleaned_data["body"])
-            except ActionRefused as exc:
-                form.add_error(None, exc.message)
-                status = exc.status
-            except ValidationError as exc:
-                _add_service_errors(form, exc)
-            else:
-                messages.success(request, _("Your comment is saved."))
-                return redirect(f"{comment.proposal.get_absolute_url()}#comment-{comment.pk}")
-    return render(request, "proposals/comment_form.html", {"form": form, "comment": comment}, status=status)
+    return form_action(
+        request,
+        CommentEditForm(request.POST or None, initial={"body": comment.body}),
+        perform=lambda data: services.edit_comment(comment, user=request.user, body=data["body"]),
+        success=_("Your comment is saved."),
+        redirect_to=_comment_url(comment),
+        template="proposals/comment_form.html",
+        context={"comment": comment},
+    )
 
 
 @login_required
@@ -386,31 +487,32 @@ def comment_remove(request, pk: int):
         return _forbidden(request, _("Only its author can remove a comment."), proposal=proposal)
     if request.method == "GET":
         return render(request, "proposals/comment_remove.html", {"comment": comment})
-    try:
+
+    def remove():
         services.remove_comment(comment, user=request.user)
-    except ActionRefused as exc:
-        return _refused(request, exc, proposal)
-    if request.htmx:
         proposal.refresh_from_db(fields=["comment_count"])
-        return _fragment(request, proposal, "comments")
-    messages.success(request, _("Your comment is removed."))
-    return redirect(f"{proposal.get_absolute_url()}#comment-{comment.pk}")
+
+    return _button_action(
+        request,
+        proposal,
+        remove,
+        fragment="comments",
+        success=_("Your comment is removed."),
+        redirect_to=_comment_url(comment),
+    )
 
 
 @require_POST
 def comment_official(request, pk: int):
     comment = _get_comment(request, pk)
-    proposal = comment.proposal
-    if not request.user.is_authenticated:
-        return _login(request, proposal)
-    try:
-        services.mark_official_answer(comment, by=request.user)
-    except ActionRefused as exc:
-        return _refused(request, exc, proposal)
-    if request.htmx:
-        return _fragment(request, proposal, "comments")
-    messages.success(request, _("The comment is marked as the official answer."))
-    return redirect(f"{proposal.get_absolute_url()}#comment-{comment.pk}")
+    return _button_action(
+        request,
+        comment.proposal,
+        lambda: services.mark_official_answer(comment, by=request.user),
+        fragment="comments",
+        success=_("The comment is marked as the official answer."),
+        redirect_to=_comment_url(comment),
+    )
 
 
 # --- assessments, reports, status --------------------------------------------------------------------
@@ -418,6 +520,7 @@ def comment_official(request, pk: int):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@participation
 def assess(request, pk: int):
     proposal = _get_proposal(request, pk)
     if not can(request.user, "proposals.assess", proposal):
@@ -425,22 +528,15 @@ def assess(request, pk: int):
             request, _("Only experts can assess proposals, and only while they are open."), proposal=proposal
         )
     own = Assessment.objects.filter(proposal=proposal, expert=request.user).first()
-    form = AssessmentForm(request.POST or None, initial=AssessmentForm.initial_for(own))
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                services.submit_assessment(proposal, expert=request.user, **form.cleaned_data)
-            except ActionRefused as exc:
-                form.add_error(None, exc.message)
-                status = exc.status
-            except ValidationError as exc:
-                _add_service_errors(form, exc)
-            else:
-                messages.success(request, _("Your assessment is published."))
-                return redirect(f"{proposal.get_absolute_url()}#assessments-{proposal.pk}")
-    return render(request, "proposals/assessment_form.html", {"form": form, "proposal": proposal}, status=status)
+    return form_action(
+        request,
+        AssessmentForm(request.POST or None, initial=AssessmentForm.initial_for(own)),
+        perform=lambda data: services.submit_assessment(proposal, expert=request.user, **data),
+        success=_("Your assessment is published."),
+        redirect_to=f"{proposal.get_absolute_url()}#assessments-{proposal.pk}",
+        template="proposals/assessment_form.html",
+        context={"proposal": proposal},
+    )
 
 
 def _report(request, *, proposal: Proposal, comment: Comment | None, allowed: bool):
@@ -450,28 +546,21 @@ def _report(request, *, proposal: Proposal, comment: Comment | None, allowed: bo
             _("You cannot report this: it is yours, already hidden, or you are a moderator."),
             proposal=proposal,
         )
-    form = ReportForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            target = {"comment": comment} if comment else {"proposal": proposal}
-            try:
-                services.report_content(reporter=request.user, reason=form.cleaned_data["reason"], **target)
-            except ActionRefused as exc:
-                form.add_error(None, exc.message)
-                status = exc.status
-            except ValidationError as exc:
-                _add_service_errors(form, exc)
-            else:
-                messages.success(request, _("Thank you. The moderators will look at your report."))
-                return redirect(proposal)
-    context = {"form": form, "proposal": proposal, "comment": comment}
-    return render(request, "proposals/report_form.html", context, status=status)
+    target = {"comment": comment} if comment else {"proposal": proposal}
+    return form_action(
+        request,
+        ReportForm(request.POST or None),
+        perform=lambda data: services.report_content(reporter=request.user, reason=data["reason"], **target),
+        success=_("Thank you. The moderators will look at your report."),
+        redirect_to=proposal.get_absolute_url(),
+        template="proposals/report_form.html",
+        context={"proposal": proposal, "comment": comment},
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@participation
 def report(request, pk: int):
     proposal = _get_proposal(request, pk)
     return _report(request, proposal=proposal, comment=None, allowed=can(request.user, "proposals.report", proposal))
@@ -479,6 +568,7 @@ def report(request, pk: int):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@participation
 def comment_report(request, pk: int):
     comment = _get_comment(request, pk)
     allowed = can(request.user, "proposals.report_comment", comment)
@@ -496,26 +586,81 @@ def change_status(request, pk: int):
             _("Only district administrators can change a proposal's status, and not once it is closed."),
             proposal=proposal,
         )
-    form = StatusChangeForm(request.POST or None, proposal=proposal)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                services.change_status(
-                    proposal,
-                    to_status=form.cleaned_data["to_status"],
-                    by=request.user,
-                    response=form.cleaned_data["response"],
-                )
-            except ActionRefused as exc:
-                form.add_error(None, exc.message)
-                status = exc.status
-            except ValidationError as exc:
-                _add_service_errors(form, exc)
-            else:
-                messages.success(
-                    request, _("The proposal is now “%(status)s”.") % {"status": proposal.get_status_display()}
-                )
-                return redirect(f"{proposal.get_absolute_url()}#status-timeline-{proposal.pk}")
-    return render(request, "proposals/status_form.html", {"form": form, "proposal": proposal}, status=status)
+    return form_action(
+        request,
+        StatusChangeForm(request.POST or None, proposal=proposal),
+        perform=lambda data: services.change_status(
+            proposal, to_status=data["to_status"], by=request.user, response=data["response"]
+        ),
+        success=lambda: _("The proposal is now “%(status)s”.") % {"status": proposal.get_status_display()},
+        redirect_to=f"{proposal.get_absolute_url()}#status-timeline-{proposal.pk}",
+        template="proposals/status_form.html",
+        context={"proposal": proposal},
+    )
+
+
+# --- the expert's work queue -------------------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def expert_queue(request):
+    """What waits for this expert's assessment (oldest first), and what they have assessed so far."""
+    if not can(request.user, "proposals.view_expert_queue"):
+        return _forbidden(request, _("The work queue is for experts."))
+    queue = Proposal.objects.awaiting_assessment_by(request.user).select_related("category", "area", "area__parent")
+    page = Paginator(queue, 20).get_page(request.GET.get("page"))
+    done = (
+        Assessment.objects.filter(expert=request.user)
+        .select_related("proposal", "proposal__category")
+        .order_by("-updated_at")[:50]
+    )
+    return render(
+        request,
+        "proposals/expert_queue.html",
+        {
+            "page_obj": page,
+            "assessed": list(done),
+            "assessed_count": Assessment.objects.filter(expert=request.user).count(),
+            "categories": list(request.user.expert_categories.all()),
+        },
+    )
+
+
+# --- public profiles ---------------------------------------------------------------------------------
+
+PROFILE_LIMIT = 30
+
+
+@require_safe
+def person(request, pk: int):
+    """A person as anyone sees them: display name, role badge and public contributions, nothing private.
+
+    Hidden and withdrawn proposals, and hidden, removed or hidden-proposal comments, are left out; the e-mail
+    address, phone, home area and votes are never shown. Erased accounts have no profile.
+    """
+    person = get_object_or_404(get_user_model(), pk=pk, is_active=True, erased_at__isnull=True)
+    proposals = Proposal.objects.public().filter(author=person).select_related("category").order_by("-created_at")
+    comments = (
+        Comment.objects.visible()
+        .filter(author=person, is_removed=False, proposal__is_hidden=False)
+        .exclude(proposal__status__in=AUTHOR_ONLY_STATUSES)
+        .select_related("proposal")
+        .order_by("-created_at")
+    )
+    assessments = (
+        Assessment.objects.filter(expert=person, proposal__is_hidden=False)
+        .exclude(proposal__status__in=AUTHOR_ONLY_STATUSES)
+        .select_related("proposal")
+        .order_by("-created_at")
+    )
+    return render(
+        request,
+        "proposals/person.html",
+        {
+            "person": person,
+            "proposals": list(proposals[:PROFILE_LIMIT]),
+            "comments": list(comments[:PROFILE_LIMIT]),
+            "assessments": list(assessments[:PROFILE_LIMIT]) if person.is_expert else [],
+        },
+    )

@@ -28,23 +28,26 @@ from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from accounts.models import Role
+from livinglab.errors import ActionRefused
 
 from . import services
-from .models import Area, Category, Comment, FilingChannel, Proposal, ProposalStatus, Report
+from .forms import StatusChangeForm
+from .models import Area, Category, Comment, FilingChannel, Proposal, Report, administrator_transitions
 from .rules import can
 
 # --- permissions ---------------------------------------------------------------------------------------
 
 
 class ModerationPermissionPolicy(BasePermissionPolicy):
-    """Administrators (by role, as ``proposals.moderate`` says) may do ``actions``; nobody else anything."""
+    """Whoever ``perm`` allows (a rule in ``proposals.rules``) may do ``actions``; nobody else anything."""
 
-    def __init__(self, model, actions):
+    def __init__(self, model, actions, perm="proposals.moderate"):
         super().__init__(model)
         self.actions = frozenset(actions)
+        self.perm = perm
 
     def user_has_permission(self, user, action):
-        return action in self.actions and can(user, "proposals.moderate")
+        return action in self.actions and can(user, self.perm)
 
     def user_has_any_permission(self, user, actions):
         return any(self.user_has_permission(user, action) for action in actions)
@@ -53,19 +56,23 @@ class ModerationPermissionPolicy(BasePermissionPolicy):
         users = get_user_model().objects.filter(is_active=True)
         if not self.actions.intersection(actions):
             return users.none()
-        return users.filter(Q(role=Role.ADMINISTRATOR) | Q(is_superuser=True))
+        roles = (
+            [Role.ADMINISTRATOR, Role.MODERATOR] if self.perm == "proposals.moderate_content" else [Role.ADMINISTRATOR]
+        )
+        return users.filter(Q(role__in=roles) | Q(is_superuser=True))
 
 
 # Residents' content is read and moderated, never added, edited or deleted here; areas and categories are
 # reference data administrators maintain (never deleted: proposals point at them).
 RESIDENT_CONTENT_ACTIONS = ("view",)
 REFERENCE_DATA_ACTIONS = ("add", "change", "view")
+# Moderators read and moderate residents' content; only administrators maintain the reference data.
 PERMISSION_POLICIES = {
-    Proposal: RESIDENT_CONTENT_ACTIONS,
-    Comment: RESIDENT_CONTENT_ACTIONS,
-    Report: RESIDENT_CONTENT_ACTIONS,
-    Area: REFERENCE_DATA_ACTIONS,
-    Category: REFERENCE_DATA_ACTIONS,
+    Proposal: (RESIDENT_CONTENT_ACTIONS, "proposals.moderate_content"),
+    Comment: (RESIDENT_CONTENT_ACTIONS, "proposals.moderate_content"),
+    Report: (RESIDENT_CONTENT_ACTIONS, "proposals.moderate_content"),
+    Area: (REFERENCE_DATA_ACTIONS, "proposals.moderate"),
+    Category: (REFERENCE_DATA_ACTIONS, "proposals.moderate"),
 }
 
 
@@ -95,7 +102,7 @@ class ModerationInspectView(snippet_views.InspectView):
         else:
             buttons.append(Button(_("Hide"), url=self._action_url("hide"), icon_name="no-view", priority=30))
         if isinstance(obj, Proposal):
-            if services.allowed_transitions(obj.status):
+            if administrator_transitions(obj.status) and can(self.request.user, "proposals.moderate"):
                 buttons.append(
                     Button(_("Change status"), url=self._action_url("change_status"), icon_name="tasks", priority=20)
                 )
@@ -138,6 +145,10 @@ class CommentFilterSet(WagtailFilterSet):
         fields = ["is_hidden", "is_removed", "is_official_answer", "author_role", "proposal__area"]
 
 
+def _role_label(role: str) -> str:
+    return Role(role).label if role in Role.values else Role.RESIDENT.label
+
+
 def _visibility(obj):
     return _("Hidden") if obj.is_hidden else _("Shown")
 
@@ -167,6 +178,22 @@ class ProposalViewSet(SnippetViewSet):
         Column("comment_count", label=_("Comments"), sort_key="comment_count"),
         StatusTagColumn("is_hidden", label=_("Visibility"), accessor=_visibility, primary=lambda p: not p.is_hidden),
         DateColumn("created_at", label=_("Created"), sort_key="created_at"),
+    ]
+    # What "Download CSV" writes (Wagtail streams one blank line per item without it).
+    list_export = [
+        "id",
+        "title",
+        "description",
+        "status",
+        "area",
+        "category",
+        "author",
+        "channel",
+        "vote_count",
+        "comment_count",
+        "is_hidden",
+        "hidden_reason",
+        "created_at",
     ]
     inspect_view_fields = [
         "title",
@@ -210,11 +237,24 @@ class CommentViewSet(SnippetViewSet):
         Column("body", label=_("Comment"), accessor=lambda c: c.body[:80]),
         Column("proposal", label=_("Proposal"), accessor="proposal"),
         Column("author", label=_("Author"), accessor="author"),
-        Column("author_role", label=_("Role"), accessor="author_role"),
+        Column("author_role", label=_("Role"), accessor=lambda c: _role_label(c.author_role)),
         BooleanColumn("is_official_answer", label=_("Official answer")),
         BooleanColumn("is_removed", label=_("Removed by author")),
         StatusTagColumn("is_hidden", label=_("Visibility"), accessor=_visibility, primary=lambda c: not c.is_hidden),
         DateColumn("created_at", label=_("Created"), sort_key="created_at"),
+    ]
+    list_export = [
+        "id",
+        "proposal",
+        "parent_id",
+        "author",
+        "author_role",
+        "body",
+        "is_official_answer",
+        "is_removed",
+        "is_hidden",
+        "hidden_reason",
+        "created_at",
     ]
     inspect_view_fields = [
         "proposal",
@@ -239,7 +279,7 @@ class ReportViewSet(SnippetViewSet):
 
     model = Report
     icon = "warning"
-    menu_label = _("Reports")
+    menu_label = _("Abuse reports")
     menu_order = 120
     url_prefix = "livinglab/reports"
     inspect_view_enabled = True
@@ -262,6 +302,7 @@ class ReportViewSet(SnippetViewSet):
         ),
         DateColumn("created_at", label=_("Reported"), sort_key="created_at"),
     ]
+    list_export = ["id", "reason", "proposal", "comment", "reporter", "resolved_at", "created_at"]
 
     def get_queryset(self, request):
         return Report.objects.select_related("proposal", "comment", "comment__proposal", "reporter")
@@ -280,6 +321,7 @@ class AreaViewSet(SnippetViewSet):
     search_backend_name = None
     filterset_class = AreaFilterSet
     list_display = ["name", "name_en", Column("parent", label=_("District"), accessor="parent"), "slug"]
+    list_export = ["id", "name", "name_en", "parent", "slug", "latitude", "longitude"]
 
     def get_queryset(self, request):
         return _areas()
@@ -297,6 +339,7 @@ class CategoryViewSet(SnippetViewSet):
     search_fields = ["name", "name_en", "slug"]
     search_backend_name = None
     list_display = ["name", "name_en", "icon", "slug"]
+    list_export = ["id", "name", "name_en", "icon", "slug"]
 
 
 class LivingLabViewSetGroup(SnippetViewSetGroup):
@@ -318,34 +361,21 @@ class ReasonForm(forms.Form):
     )
 
 
-class StatusChangeForm(forms.Form):
-    to_status = forms.ChoiceField(
-        label=_("New status"),
-        choices=[(s.value, s.label) for s in ProposalStatus if s != ProposalStatus.WITHDRAWN],
-    )
-    response = forms.CharField(
-        label=_("Official answer"),
-        max_length=5000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=_("Shown on each proposal's public timeline. Required when rejecting."),
-    )
-
-
 class ModerationBulkAction(SnippetBulkAction):
     """A bulk action that runs one service per selected item and reports what it could not do."""
 
     template_name = "proposals/admin/bulk_confirm.html"
     action_priority = 20
     intro = ""
+    perm = "proposals.moderate_content"
 
     def dispatch(self, request, *args, **kwargs):
-        if not can(request.user, "proposals.moderate"):
+        if not can(request.user, self.perm):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
     def check_perm(self, obj):
-        return can(self.request.user, "proposals.moderate")
+        return can(self.request.user, self.perm)
 
     def get_execution_context(self):
         return {**super().get_execution_context(), "self": self}
@@ -363,7 +393,7 @@ class ModerationBulkAction(SnippetBulkAction):
         for obj in objects:
             try:
                 self.apply(obj, self.request.user, data)
-            except services.ActionRefused as exc:
+            except ActionRefused as exc:
                 failures.append(f"{obj}: {exc.message}")
             except ValidationError as exc:
                 failures.append(f"{obj}: {' '.join(exc.messages)}")
@@ -409,6 +439,7 @@ class ChangeStatusBulkAction(ModerationBulkAction):
     models = classproperty(lambda cls: [Proposal])
     form_class = StatusChangeForm
     action_priority = 10
+    perm = "proposals.moderate"
     intro = _("Each proposal moves only if its current status allows it; the others are listed with the reason.")
 
     def apply(self, obj, user, data):
@@ -516,7 +547,7 @@ def file_on_behalf_view(request):
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
-            except services.ActionRefused as exc:
+            except ActionRefused as exc:
                 form.add_error(None, exc.message)
             else:
                 messages.success(request, _("Proposal “%(title)s” was filed.") % {"title": proposal.title})

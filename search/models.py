@@ -1,5 +1,7 @@
 """The search outbox: index writes the cluster did not take yet, kept until a replay succeeds."""
 
+from datetime import timedelta
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -35,3 +37,48 @@ class IndexOutbox(models.Model):
 
     def __str__(self):
         return f"{self.action} proposal {self.proposal_id} ({self.attempts} attempts)"
+
+
+class ProposalSearchText(models.Model):
+    """A proposal's words after Korean analysis (search.analysis), which the database backend matches against.
+
+    Kept beside the proposal rather than on it: proposals know nothing of search. Written after each proposal
+    change (search.indexing) and in bulk by `manage.py search_index --analyse` (demo data, imports, a new
+    analyser version). Title and body are apart so a word in the title can rank higher.
+    """
+
+    proposal = models.OneToOneField(
+        "proposals.Proposal", on_delete=models.CASCADE, primary_key=True, related_name="search_text"
+    )
+    title_terms = models.TextField(_("title terms"), blank=True)
+    body_terms = models.TextField(_("body terms"), blank=True)
+    analyser_version = models.PositiveSmallIntegerField(_("analyser version"), default=0)
+
+    class Meta:
+        verbose_name = _("analysed proposal text")
+        verbose_name_plural = _("analysed proposal texts")
+
+    def __str__(self):
+        return f"proposal {self.proposal_id} (analyser v{self.analyser_version})"
+
+
+class IndexRebuild(models.Model):
+    """A running (or finished) `search_index --rebuild`. While one runs, every index write also leaves an outbox
+    row, which the rebuild replays into the new index after the alias swap: the bulk fill read the database
+    before those writes, so without the replay a vote, hide or edit made meanwhile would be lost."""
+
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("index rebuild")
+        verbose_name_plural = _("index rebuilds")
+
+    def __str__(self):
+        return f"rebuild started {self.started_at:%Y-%m-%d %H:%M:%S}"
+
+    @classmethod
+    def running(cls) -> bool:
+        # A rebuild that died without finishing stops counting after a day, or every write would queue forever.
+        since = timezone.now() - timedelta(days=1)
+        return cls.objects.filter(finished_at__isnull=True, started_at__gte=since).exists()

@@ -2,11 +2,14 @@
 
 import logging
 
+from django.conf import settings
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 from wagtail.models import Page
+from wagtail.search.backends import get_search_backend
 
+from .backends.elasticsearch import read_breaker
 from .interface import (
     DEFAULT_RADIUS_KM,
     MAX_QUERY_LENGTH,
@@ -23,6 +26,8 @@ from .interface import (
 logger = logging.getLogger(__name__)
 
 PAGE_RESULTS = 10
+# Wagtail's database search backend, configured beside the cluster (settings) for page search to fall back on.
+PAGE_FALLBACK_BACKEND = "wagtail.search.backends.database"
 FACET_TITLES = {"status": _("Status"), "category": _("Category"), "area": _("Area")}
 
 
@@ -51,12 +56,37 @@ def url_with(params, **changes) -> str:
     return f"?{encoded}" if encoded else "?"
 
 
+def _pages(query: str, *, backend: str = "default", **options) -> list:
+    """Search live public pages; ``options`` override the backend's WAGTAILSEARCH_BACKENDS entry for this read."""
+    search_backend = get_search_backend(backend, **options)
+    return list(search_backend.search(query, Page.objects.live().public().specific())[:PAGE_RESULTS])
+
+
+def _cluster_pages(query: str) -> list:
+    # Reads get the proposal reads' short timeout. The backend entry's own, longer TIMEOUT stays for
+    # Wagtail's index writes (publish -> index update in background tasks, rebuild_modelsearch_index),
+    # which build their backend from the settings without this override.
+    return _pages(query, TIMEOUT=settings.ELASTICSEARCH_READ_TIMEOUT)
+
+
 def search_pages(query: str) -> tuple[list, bool]:
-    """Live public Wagtail pages (pilots, standard pages) through Wagtail's configured search backend."""
+    """Live public Wagtail pages (pilots, standard pages) through Wagtail's configured search backend.
+
+    On Elasticsearch, page search shares the proposal reads' short timeout (ELASTICSEARCH_READ_TIMEOUT) and
+    circuit breaker: while the cluster hangs or fails (or the breaker is open) pages come from Wagtail's
+    database backend, which is kept up to date beside the cluster. Returns the pages and whether they came
+    from a fallback.
+    """
     if not query:
         return [], False
+    if settings.ELASTICSEARCH_URL:
+        try:
+            return read_breaker().call(lambda: _cluster_pages(query)), False
+        except Exception:  # noqa: BLE001 - a failing page index must not take the search page down
+            logger.warning("Wagtail page search on the cluster failed; answering from the database", exc_info=True)
+            return _pages(query, backend=PAGE_FALLBACK_BACKEND), True
     try:
-        return list(Page.objects.live().public().specific().search(query)[:PAGE_RESULTS]), False
+        return _pages(query), False
     except Exception:  # noqa: BLE001 - a failing page index must not take proposal search down with it
         logger.exception("Wagtail page search failed")
         return [], True
@@ -110,5 +140,7 @@ def similar(request):
     proposals = []
     if len(title) >= SIMILAR_MIN_TITLE_LENGTH:
         point = Point.parse(request.GET.get("latitude"), request.GET.get("longitude"))
-        proposals = similar_proposals(title, request.GET.get("description", "")[:5000], point=point)
+        found = similar_proposals(title, request.GET.get("description", "")[:5000], point=point)
+        # Only proposals a resident can still support are worth suggesting instead of a new one.
+        proposals = [item for item in found if item.proposal.is_open_for_votes]
     return render(request, "search/includes/similar_proposals.html", {"similar": proposals, "title": title})

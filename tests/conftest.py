@@ -3,7 +3,12 @@
 import os
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
+from django.utils import translation
+
+from livinglab import events, sms
 
 from .factories import AdministratorFactory, ExpertFactory, ResidentFactory
 
@@ -38,15 +43,29 @@ def _clear_cache():
 
 
 @pytest.fixture(autouse=True)
+def _site_language():
+    """Every test starts in the site's language, whatever language an earlier test in this worker left active
+    (a test that activates Korean and fails before deactivating it must not turn the next test's messages)."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _clear_sms_outbox():
+    # Texts "sent" with the locmem SMS backend (livinglab.sms.outbox), like Django's mail.outbox.
+    sms.outbox.clear()
+    yield
+    sms.outbox.clear()
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture(autouse=True)
 def _require_services(request):
-    from django.conf import settings
-    from django.db import connection
-
     if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
         skip_or_fail("needs PostgreSQL: set DATABASE_URL=postgres://...")
     if request.node.get_closest_marker("redis") and not settings.REDIS_URL:
@@ -66,3 +85,27 @@ def expert(db):
 @pytest.fixture
 def administrator(db):
     return AdministratorFactory()
+
+
+@pytest.fixture
+def emitted():
+    """Domain events as after-commit receivers see them: (name, payload) pairs, in order."""
+    recorded = []
+
+    def record(event):
+        recorded.append((event.name, dict(event.payload)))
+
+    events.subscribe(tuple(events.EVENTS), phase=events.AFTER_COMMIT)(record)
+    yield recorded
+    events.unsubscribe(tuple(events.EVENTS), record, phase=events.AFTER_COMMIT)
+
+
+@pytest.fixture
+def emit_committed(django_capture_on_commit_callbacks):
+    """Emit a domain event as a committed service would: its after-commit receivers (and tasks) run at once."""
+
+    def run(name, **payload):
+        with django_capture_on_commit_callbacks(execute=True):
+            events.emit(name, **payload)
+
+    return run

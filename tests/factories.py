@@ -2,8 +2,10 @@
 
 import factory
 from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 
+from accounts.consent import record_consent
 from accounts.models import ROLE_GROUPS, Role, User
 from proposals.models import Area, Category, Comment, Proposal, ProposalStatus, Vote
 
@@ -54,14 +56,26 @@ class UserFactory(factory.django.DjangoModelFactory):
         if not create:
             return
         obj.save()
-        if extracted is not False:
+        if extracted is not False and obj.email:
             EmailAddress.objects.create(user=obj, email=obj.email, verified=True, primary=True)
         if obj.role in ROLE_GROUPS:
             obj.groups.add(Group.objects.get(name=ROLE_GROUPS[obj.role]))
+        # People signed up through the form have accepted the current terms; so do the factories' people.
+        record_consent(obj)
 
 
 class ResidentFactory(UserFactory):
     pass
+
+
+class PhoneResidentFactory(UserFactory):
+    """A resident with a verified Korean mobile number and no e-mail address or password: signs in by code."""
+
+    email = None
+    phone = factory.Sequence(lambda n: f"+82107777{n % 10000:04d}")
+    phone_verified = True
+    # A value, not a post-generation call: it must be on the row before the saving post-generation step.
+    password = factory.LazyFunction(lambda: make_password(None))
 
 
 class ExpertFactory(UserFactory):

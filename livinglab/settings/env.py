@@ -1,6 +1,7 @@
 """Read settings from the environment, with the embedded defaults spelled out once."""
 
 import os
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -17,14 +18,18 @@ def env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def env_int(name: str, default: int) -> int:
+def _env_number(name: str, default, *, parse, kind: str):
     value = os.environ.get(name, "").strip()
     if not value:
         return default
     try:
-        return int(value)
+        return parse(value)
     except ValueError as exc:
-        raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}") from exc
+        raise ImproperlyConfigured(f"{name} must be {kind}, got {value!r}") from exc
+
+
+def env_int(name: str, default: int) -> int:
+    return _env_number(name, default, parse=int, kind="an integer")
 
 
 def env_list(name: str, default: list[str] | None = None) -> list[str]:
@@ -33,12 +38,74 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     return items or list(default or [])
 
 
+LOOPBACK_NAMES = ("127.0.0.1", "localhost")
+
+
+def served_origins(site_url: str) -> list[str]:
+    """The origin of ``site_url``, and its twin under the other loopback name (127.0.0.1 or localhost):
+    the origins a browser on this machine sends when it opens the development server at that port."""
+    parts = urlsplit(site_url)
+    if not parts.scheme or not parts.hostname:
+        raise ImproperlyConfigured(f"SITE_URL must be an absolute URL such as http://127.0.0.1:8000, got {site_url!r}")
+    port = f":{parts.port}" if parts.port else ""
+    hosts = LOOPBACK_NAMES if parts.hostname in LOOPBACK_NAMES else (parts.hostname,)
+    return [f"{parts.scheme}://{host}{port}" for host in hosts]
+
+
+def env_float(name: str, default: float) -> float:
+    return _env_number(name, default, parse=float, kind="a number")
+
+
 def database_from_env(default_sqlite_path) -> dict:
     url = env_str("DATABASE_URL") or f"sqlite:///{default_sqlite_path}"
     config = dj_database_url.parse(url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0))
     if config["ENGINE"] == "django.db.backends.sqlite3":
-        # WAL and a busy timeout let the ASGI server's threads write without "database is locked".
-        config.setdefault("OPTIONS", {}).update(
-            {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
-        )
+        # Django's backend, with one process's writers queued fairly (livinglab/db/sqlite3/base.py).
+        config["ENGINE"] = "livinglab.db.sqlite3"
+        config.setdefault("OPTIONS", {}).update(sqlite_options())
+    elif config["ENGINE"] == "django.db.backends.postgresql":
+        config.setdefault("OPTIONS", {}).update(postgresql_options())
+        if "pool" in config["OPTIONS"] and config["CONN_MAX_AGE"]:
+            raise ImproperlyConfigured(
+                "DATABASE_CONN_MAX_AGE must be 0 with the connection pool (DATABASE_POOL_MAX_SIZE > 0): "
+                "the pool keeps the connections; a persistent connection per thread would bypass it."
+            )
     return config
+
+
+def sqlite_options() -> dict:
+    """SQLite for many threads of one server plus the task worker.
+
+    Every transaction takes the write lock when it begins (IMMEDIATE): a transaction that read first and
+    then wrote would otherwise fail at once with "database is locked" whenever another write committed in
+    between, because the busy timeout cannot help a stale snapshot. WAL lets readers go on while one
+    writer writes; synchronous=NORMAL is safe with WAL and spares an fsync per commit.
+    """
+    return {
+        "transaction_mode": "IMMEDIATE",
+        # Seconds a writer waits for the lock before "database is locked" (answered with a 503).
+        "timeout": env_float("SQLITE_BUSY_TIMEOUT", 20),
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+
+
+def postgresql_options() -> dict:
+    """psycopg's connection pool per process, and a lock timeout, both sized from the environment.
+
+    Under ASGI every concurrent request runs in its own thread with its own connection; without a pool
+    (or with persistent connections) their number follows the load until PostgreSQL refuses clients.
+    The pool caps each process at DATABASE_POOL_MAX_SIZE; a request that waits longer than
+    DATABASE_POOL_TIMEOUT for one, or for a row lock longer than DATABASE_LOCK_TIMEOUT_MS, gets a 503.
+    """
+    options = {}
+    lock_timeout = env_int("DATABASE_LOCK_TIMEOUT_MS", 10_000)
+    if lock_timeout:
+        options["options"] = f"-c lock_timeout={lock_timeout}"
+    max_size = env_int("DATABASE_POOL_MAX_SIZE", 10)
+    if max_size:
+        options["pool"] = {
+            "min_size": min(env_int("DATABASE_POOL_MIN_SIZE", 2), max_size),
+            "max_size": max_size,
+            "timeout": env_float("DATABASE_POOL_TIMEOUT", 30),
+        }
+    return options

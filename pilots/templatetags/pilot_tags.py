@@ -2,7 +2,7 @@
 
 from django import template
 
-from ..models import PilotPage
+from ..models import PilotPage, PilotStatus
 
 register = template.Library()
 
@@ -45,3 +45,21 @@ def trim_number(value):
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text
+
+
+@register.inclusion_tag("pilots/includes/pilots_running.html")
+def pilots_running(limit: int = 3):
+    """The pilots running now, each with its headline result (its first measured metric), for the home page."""
+    pilots = list(
+        PilotPage.objects.live()
+        .public()
+        .filter(status=PilotStatus.RUNNING)
+        .select_related("area", "area__parent")
+        .prefetch_related("metrics")
+        .order_by("-first_published_at", "-pk")[:limit]
+    )
+    cards = []
+    for pilot in pilots:
+        measured = [m for m in pilot.metrics.all() if m.actual is not None]
+        cards.append({"pilot": pilot, "headline": measured[0] if measured else None})
+    return {"cards": cards}

@@ -4,14 +4,20 @@ The partials under ``proposals/includes/`` fetch what they show through these ta
 for the page, for an htmx request and for a live push with nothing but ``proposal`` (and ``user``) in context.
 """
 
+from dataclasses import dataclass
+
 from django import template
+from django.conf import settings
 from django.db.models import Prefetch
+from django.utils.html import strip_tags
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
+from django.utils.text import Truncator
 
-from proposals.forms import localized_name
+from accounts.models import Role
 from proposals.markup import render_markdown
-from proposals.models import Comment, Vote
+from proposals.mentions import attach_mentions, render_comment
+from proposals.models import Comment, Proposal, ProposalStatus, Vote
 from proposals.rules import can as rules_can
 
 register = template.Library()
@@ -21,6 +27,26 @@ register = template.Library()
 def markdown(text: str) -> SafeString:
     """Residents' limited Markdown as sanitised HTML."""
     return render_markdown(text or "")
+
+
+@register.filter
+def comment_body(comment) -> SafeString:
+    """A comment's text as paragraphs, with its @mentions of real people linked to their profiles."""
+    return render_comment(comment)
+
+
+@register.filter
+def excerpt(text: str, words: int = 24) -> str:
+    """The first words of a description as plain text, for cards: Markdown rendered, then its tags dropped."""
+    return Truncator(strip_tags(render_markdown(text or "")).strip()).words(words, truncate=" …")
+
+
+@register.simple_tag
+def page_numbers(page_obj) -> list:
+    """Numbered pagination: first, last and the pages around the current one; ``None`` marks a gap."""
+    ellipsis = page_obj.paginator.ELLIPSIS
+    pages = page_obj.paginator.get_elided_page_range(page_obj.number, on_each_side=1, on_ends=1)
+    return [None if number == ellipsis else number for number in pages]
 
 
 @register.simple_tag
@@ -38,22 +64,62 @@ def has_voted(user, proposal) -> bool:
     return Vote.objects.filter(user=user, proposal=proposal).exists()
 
 
+COMMENTS_PAGE = 30  # top-level comments (each with all its replies) shown at first, and added by "show more"
+COMMENTS_MAX = 2000
+
+
+def comments_shown(value) -> int:
+    """How many top-level comments a page asks for (``?comments=``): a multiple of the page, within bounds."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return COMMENTS_PAGE
+    return min(max(number, COMMENTS_PAGE), COMMENTS_MAX)
+
+
+@dataclass
+class CommentThread:
+    """The first ``shown`` top-level comments with their replies, and whether there are more."""
+
+    comments: list
+    shown: int
+    more: bool
+
+    def __iter__(self):
+        return iter(self.comments)
+
+    def __bool__(self):
+        return bool(self.comments)
+
+    @property
+    def next_shown(self) -> int:
+        return self.shown + COMMENTS_PAGE
+
+
 @register.simple_tag
-def proposal_comments(proposal):
-    """Top-level comments with their replies and authors, in three queries whatever their number."""
+def proposal_comments(proposal, shown=None):
+    """Top-level comments with their replies and authors, in two queries whatever their number (three when
+    someone is @mentioned: every name on the page is looked up at once).
+
+    Only the first ``shown`` threads (``COMMENTS_PAGE`` by default): a long discussion loads in pages.
+    """
+    shown = comments_shown(shown)
     replies = Comment.objects.select_related("author").order_by("created_at", "id")
     thread = list(
         Comment.objects.filter(proposal=proposal, parent__isnull=True)
         .select_related("author")
         .prefetch_related(Prefetch("replies", queryset=replies))
-        .order_by("created_at", "id")
+        .order_by("created_at", "id")[: shown + 1]
     )
+    more = len(thread) > shown
+    thread = thread[:shown]
     # The comment rules look at comment.proposal: hand them the instance we have instead of a query each.
     for comment in thread:
         comment.proposal = proposal
         for reply in comment.replies.all():
             reply.proposal = proposal
-    return thread
+    attach_mentions([*thread, *(reply for comment in thread for reply in comment.replies.all())])
+    return CommentThread(thread, shown, more)
 
 
 @register.simple_tag
@@ -80,12 +146,38 @@ def map_link(proposal) -> str:
 
 @register.filter
 def role_label(role: str) -> str:
-    from accounts.models import Role
-
     return Role(role).label if role in Role.values else ""
 
 
 @register.filter
-def local_name(obj) -> str:
-    """``{{ proposal.area|local_name }}``: the area's or category's name in the reader's language."""
-    return localized_name(obj)
+def localized(obj) -> str:
+    """``{{ proposal.area|localized }}``: an area's or category's ``localized_name``; "" for none."""
+    return obj.localized_name if obj is not None else ""
+
+
+@register.inclusion_tag("proposals/includes/lab_at_work.html")
+def lab_at_work(closest: int = 3):
+    """The lab's numbers and the proposals closest to the review threshold, for the home page (5 queries)."""
+    public = Proposal.objects.public()
+    threshold = settings.PROPOSAL_REVIEW_THRESHOLD
+    near = list(
+        public.filter(status=ProposalStatus.PUBLISHED, vote_count__lt=threshold)
+        .select_related("area", "area__parent", "category")
+        .order_by("-vote_count", "created_at")[:closest]
+    )
+    for proposal in near:
+        proposal.votes_needed = threshold - proposal.vote_count
+    return {
+        "proposal_count": public.count(),
+        "supporter_count": Vote.objects.filter(proposal__in=public).values("user").distinct().count(),
+        # Residents taking part: whoever filed, supported or discussed a public proposal, each counted once.
+        "participant_count": public.order_by()
+        .values("author_id")
+        .union(
+            Vote.objects.filter(proposal__in=public).order_by().values("user_id"),
+            Comment.objects.visible().filter(proposal__in=public).order_by().values("author_id"),
+        )
+        .count(),
+        "near_threshold": near,
+        "threshold": threshold,
+    }

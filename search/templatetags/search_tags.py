@@ -13,11 +13,3 @@ def distance(km) -> str:
     if km < 1:
         return _("%(metres)d m") % {"metres": round(km * 1000 / 10) * 10}
     return _("%(km).1f km") % {"km": km}
-
-
-@register.filter
-def localized(obj) -> str:
-    """An area's or category's name in the reader's language (with its district for a neighbourhood)."""
-    from proposals.forms import localized_name
-
-    return localized_name(obj)

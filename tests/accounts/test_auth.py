@@ -25,6 +25,7 @@ def _signup(client, **overrides):
         "display_name": "민지",
         "password1": "a-long-unusual-passphrase",
         "password2": "a-long-unusual-passphrase",
+        "accept_terms": "on",
     }
     data.update(overrides)
     return client.post(reverse("account_signup"), data)
@@ -140,9 +141,9 @@ def test_failed_logins_are_rate_limited(client, resident):
     for _ in range(5):
         response = client.post(reverse("account_login"), {"login": resident.email, "password": "wrong"})
         assert response.status_code == 200
-    # Even the right password is refused now, with a clear message.
+    # Even the right password is refused now, with a clear message and 429.
     response = client.post(reverse("account_login"), {"login": resident.email, "password": PASSWORD})
-    assert response.status_code == 200
+    assert response.status_code == 429
     assert "Too many failed login attempts" in response.content.decode()
     assert "_auth_user_id" not in client.session
 
@@ -150,10 +151,10 @@ def test_failed_logins_are_rate_limited(client, resident):
 def test_login_flood_from_one_address_gets_429(client, resident):
     statuses = [
         client.post(reverse("account_login"), {"login": f"x{i}@example.org", "password": "x"}).status_code
-        for i in range(31)
+        for i in range(61)
     ]
-    assert statuses[:30] == [200] * 30
-    assert statuses[30] == 429
+    assert statuses[:60] == [200] * 60
+    assert statuses[60] == 429
 
 
 def test_password_reset_sets_a_new_password(client, resident):
@@ -201,3 +202,12 @@ def test_profile_needs_login_and_saves_valid_changes(client, resident):
     assert response.status_code == 400
     resident.refresh_from_db()
     assert resident.display_name == "새 이름"
+
+
+@pytest.mark.parametrize("language", ["ko", "en"])
+def test_profile_home_area_placeholder_is_ours_in_both_languages(client, resident, language):
+    client.force_login(resident)
+    client.cookies["django_language"] = language
+    body = client.get(reverse("accounts:profile"), headers={"accept-language": language}).content.decode()
+    assert "Select an option" not in body
+    assert {"ko": "밝히지 않음", "en": "Prefer not to say"}[language] in body

@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import skip_or_fail
 
@@ -13,6 +14,12 @@ LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls made by the tests are safe here.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# Every wait in a browser test follows an event (an element appears, a socket opens) and ends when it
+# happens. This bound only stops a broken test from hanging; it is generous so that a busy machine
+# (a load average of 10 on two cores) never fails a test that is merely slow. Speed lives in bench/.
+LIVENESS_MS = 90_000
+expect.set_options(timeout=LIVENESS_MS)
 
 
 @pytest.fixture
@@ -33,7 +40,7 @@ def browser(_django_db_helper):
 def page(browser):
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(LIVENESS_MS)
     yield page
     context.close()
 

@@ -11,7 +11,7 @@ from PIL import Image
 
 from home import demo
 from proposals.models import Assessment, Proposal, ProposalStatus, Vote
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, LIVENESS_MS
 from tests.factories import PASSWORD, AdministratorFactory, ExpertFactory, ProposalFactory, ResidentFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -60,7 +60,7 @@ def test_resident_reports_neighbour_supports_expert_assesses_administrator_accep
     assert page.get_by_label("Longitude").input_value().startswith("127.0")
     page.get_by_label("Latitude").fill("37.5446")
     page.get_by_label("Longitude").fill("127.0557")
-    page.get_by_label("Photos").set_input_files(str(photo))
+    page.get_by_label("Photos", exact=True).set_input_files(str(photo))
     assert_accessible("submission form")
     screenshot("proposal-01-submission-form")
     page.get_by_role("button", name="Publish proposal").click()
@@ -148,7 +148,7 @@ def test_everything_works_without_javascript(live_server, browser, settings):
     neighbour = ResidentFactory()
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB", java_script_enabled=False)
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(LIVENESS_MS)
     base = live_server.url
     try:
         log_in(page, base, neighbour)

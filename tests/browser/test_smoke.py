@@ -7,7 +7,7 @@ from django.core import mail
 
 from home import demo
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [pytest.mark.embedded, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_signup_confirm_login_and_switch_language(live_server, page, screenshot, assert_accessible):
@@ -23,9 +23,12 @@ def test_signup_confirm_login_and_switch_language(live_server, page, screenshot,
     page.get_by_role("link", name="Sign up").click()
     page.get_by_label("Email").fill("newcomer@example.org")
     page.get_by_label("Display name").fill("새 이웃")
-    page.get_by_label("Home area").select_option(label="성동구 성수1가1동")
+    page.get_by_label("Home area").select_option(
+        label="Seongdong-gu Seongsu 1-ga 1-dong"
+    )  # English page, English names
     page.get_by_label(re.compile(r"^Password:?$")).fill("a-long-unusual-passphrase")
     page.get_by_label("Password (again)").fill("a-long-unusual-passphrase")
+    page.get_by_label("I accept the terms of use and the privacy notice").check()
     screenshot("02-signup-form")
     assert_accessible("sign-up form")
     page.get_by_role("button", name="Sign Up").click()

@@ -38,7 +38,7 @@ def test_demo_data_twice_creates_nothing_twice(settings, capsys):
 def test_demo_users_can_log_in_and_the_resident_is_refused_the_admin(client, settings):
     settings.LIVINGLAB_ENVIRONMENT = "development"
     call_command("load_demo_data")
-    expected = {Role.ADMINISTRATOR: 200, Role.EXPERT: 200, Role.RESIDENT: 302}
+    expected = {Role.ADMINISTRATOR: 200, Role.EXPERT: 200, Role.MODERATOR: 200, Role.RESIDENT: 302}
     for user in User.objects.filter(email__endswith="@livinglab.example"):
         client.logout()
         response = client.post("/accounts/login/", {"login": user.email, "password": DEMO_PASSWORD})

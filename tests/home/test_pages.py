@@ -25,14 +25,14 @@ def test_home_page_renders_the_site_frame(client, home_page):
     assert 'aria-label="Main"' in body
     assert 'name="language" value="ko"' in body
     assert "<footer" in body
-    assert '<html lang="en">' in body
+    assert '<html lang="en"' in body
 
 
 def test_language_switcher_sets_korean_and_back(client, home_page):
     response = client.post(reverse("set_language"), {"language": "ko", "next": "/"})
     assert response.status_code == 302
     body = client.get("/").content.decode()
-    assert '<html lang="ko">' in body
+    assert '<html lang="ko"' in body
     assert "본문 바로가기" in body  # "Skip to main content" in Korean
 
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
@@ -43,7 +43,7 @@ def test_language_switcher_ignores_unknown_languages_and_foreign_redirects(clien
     response = client.post(reverse("set_language"), {"language": "xx", "next": "https://evil.example/"})
     assert response.status_code == 302
     assert "evil.example" not in response["Location"]
-    assert '<html lang="en">' in client.get("/").content.decode()
+    assert '<html lang="en"' in client.get("/").content.decode()
 
 
 def test_unknown_page_gets_the_site_404(client, home_page):

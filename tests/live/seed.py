@@ -8,7 +8,7 @@ import json
 import sys
 
 
-def main(voters: int) -> dict:
+def main(voters: int = 3, proposals: int = 1) -> dict:
     import django
 
     django.setup()
@@ -28,13 +28,15 @@ def main(voters: int) -> dict:
         return client.cookies["sessionid"].value
 
     proposal = ProposalFactory(title="Bus shelter without a roof at the market stop")
+    others = [ProposalFactory() for _ in range(proposals - 1)]
     author_session = session(proposal.author)
     return {
         "proposal": proposal.pk,
+        "proposals": [proposal.pk, *(other.pk for other in others)],
         "author": {"id": proposal.author_id, "session": author_session},
         "voters": [{"id": user.pk, "session": session(user)} for user in ResidentFactory.create_batch(voters)],
     }
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(int(sys.argv[1]) if len(sys.argv) > 1 else 3)))
+    print(json.dumps(main(*(int(arg) for arg in sys.argv[1:3]))))

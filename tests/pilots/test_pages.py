@@ -168,7 +168,7 @@ def test_a_pilot_page_shows_facts_results_timeline_and_origin_proposals(client, 
     assert "₩180,000,000" in html
     assert "Evaluating" in html
     assert "Too hot at the bus stop in summer" in html
-    assert "57 votes" in html
+    assert "Supporters 57" in html
     assert "75% of the way from the baseline to the target" in html
     assert "Target met" in html
     assert 'class="timeline"' in html and "Installation" in html

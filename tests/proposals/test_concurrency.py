@@ -1,6 +1,5 @@
 """Votes under parallel requests on PostgreSQL: exact counts, no 500, the threshold crossed once."""
 
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -8,6 +7,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from accounts.consent import record_consent
 from accounts.models import Role, User
 from proposals import services
 from proposals.models import Proposal, ProposalStatus, StatusChange, Vote
@@ -19,9 +19,12 @@ WORKERS = 16
 
 
 def make_voters(count: int, prefix: str) -> list[User]:
-    return User.objects.bulk_create(
+    voters = User.objects.bulk_create(
         User(email=f"{prefix}{n}@example.org", display_name=f"Voter {n}", role=Role.RESIDENT) for n in range(count)
     )
+    for voter in voters:
+        record_consent(voter)  # accepted the current terms, or every vote would be sent to /account/consent/
+    return voters
 
 
 @pytest.mark.postgres
@@ -41,12 +44,8 @@ def test_parallel_votes_through_the_view_are_exact(settings):
         finally:
             connection.close()
 
-    started = time.monotonic()
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         statuses = [code for codes in pool.map(vote_five_times, voters) for code in codes]
-    elapsed = time.monotonic() - started
-    print(f"\n{VOTERS} voters x {REQUESTS_PER_VOTER} requests over {WORKERS} threads: {elapsed:.2f} s")
-
     assert len(statuses) == VOTERS * REQUESTS_PER_VOTER
     assert all(code in (200, 302) for code in statuses), sorted(set(statuses))
     proposal.refresh_from_db()
@@ -56,7 +55,6 @@ def test_parallel_votes_through_the_view_are_exact(settings):
     assert proposal.vote_count == rows
     assert proposal.status == ProposalStatus.UNDER_REVIEW
     assert StatusChange.objects.filter(proposal=proposal, to_status=ProposalStatus.UNDER_REVIEW).count() == 1
-    assert elapsed < 30
 
 
 @pytest.mark.postgres

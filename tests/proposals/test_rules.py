@@ -9,9 +9,9 @@ from django.utils import timezone
 from accounts.models import Role, User
 from proposals.models import Comment, Proposal, ProposalStatus
 from proposals.rules import can
-from tests.factories import ResidentFactory
+from tests.factories import PhoneResidentFactory, ResidentFactory
 
-ROLES = ["anonymous", "resident", "author", "expert", "administrator"]
+ROLES = ["anonymous", "resident", "author", "expert", "administrator", "desk_staff"]
 STATES = ["published", "under_review", "accepted", "rejected", "piloting", "completed", "withdrawn", "hidden"]
 AUTHOR_ID = 1
 
@@ -22,7 +22,7 @@ def make_user(role: str):
         return AnonymousUser()
     if role == "author":
         return User(pk=AUTHOR_ID, email="author@example.org", role=Role.RESIDENT)
-    ids = {"resident": 2, "expert": 3, "administrator": 4}
+    ids = {"resident": 2, "expert": 3, "administrator": 4, "desk_staff": 7}
     return User(pk=ids[role], email=f"{role}@example.org", role=role)
 
 
@@ -48,18 +48,22 @@ EXPECTED = {
         "author": ALL,
         "expert": NOT_HIDDEN,
         "administrator": ALL,
+        "desk_staff": NOT_HIDDEN,
     },
     "proposals.edit": {"author": {"published"}},
     "proposals.withdraw": {"author": {"published", "under_review", "hidden"}},
-    "proposals.vote": {"resident": VOTING, "expert": VOTING},
+    # Desk staff take part as themselves like any resident; acting for others goes through ``desk.services``.
+    # They never moderate, change statuses or use the administrators' file-on-behalf.
+    "proposals.vote": {"resident": VOTING, "expert": VOTING, "desk_staff": VOTING},
     "proposals.comment": {
         "resident": COMMENTABLE,
         "author": COMMENTABLE,
         "expert": COMMENTABLE,
         "administrator": COMMENTABLE,
+        "desk_staff": COMMENTABLE,
     },
     "proposals.assess": {"expert": ASSESSABLE},
-    "proposals.report": {"resident": NOT_HIDDEN, "expert": NOT_HIDDEN},
+    "proposals.report": {"resident": NOT_HIDDEN, "expert": NOT_HIDDEN, "desk_staff": NOT_HIDDEN},
     "proposals.moderate": {"administrator": ALL},
     "proposals.change_status": {"administrator": MOVABLE},
 }
@@ -121,7 +125,8 @@ def test_submit_needs_a_verified_email():
 
 
 @pytest.mark.parametrize(
-    ("role", "allowed"), [("anonymous", False), ("resident", False), ("expert", False), ("administrator", True)]
+    ("role", "allowed"),
+    [("anonymous", False), ("resident", False), ("expert", False), ("administrator", True), ("desk_staff", False)],
 )
 def test_only_administrators_file_on_behalf(role, allowed):
     assert can(make_user(role), "proposals.file_on_behalf") is allowed
@@ -173,3 +178,9 @@ COMMENT_CASES = [
 @pytest.mark.parametrize(("action", "role", "state", "allowed"), COMMENT_CASES)
 def test_comment_permission_table(action, role, state, allowed):
     assert can(make_comment_user(role), action, make_comment(state)) is allowed
+
+
+@pytest.mark.django_db
+def test_a_resident_with_a_verified_phone_and_no_email_may_submit():
+    assert PhoneResidentFactory().has_perm("proposals.submit")
+    assert not PhoneResidentFactory(phone_verified=False).has_perm("proposals.submit")

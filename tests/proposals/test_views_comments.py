@@ -239,3 +239,47 @@ def test_role_badge_is_the_role_at_the_time_of_writing(client):
     comment = CommentFactory(author=author, author_role="expert")
     html = client.get(comment.proposal.get_absolute_url()).content.decode()
     assert '<span class="badge badge-expert">Expert</span>' in html
+
+
+# --- issue 9 point 4: hiding a comment hides only that comment --------------------------------------
+
+
+@pytest.fixture
+def hidden_thread(administrator):
+    from proposals import services
+
+    proposal = ProposalFactory()
+    rude = services.post_comment(proposal, author=ResidentFactory(display_name="Rude"), body="Insulting words here")
+    replier = ResidentFactory(display_name="Kind neighbour")
+    services.post_comment(proposal, author=replier, body="Please keep it friendly.", parent=rude)
+    services.post_comment(proposal, author=ResidentFactory(), body="The lamp is still out.", parent=rude)
+    services.hide_comment(rude, by=administrator, reason="Insults")
+    proposal.refresh_from_db()
+    return {"proposal": proposal, "rude": rude, "replier": replier}
+
+
+def test_hiding_a_comment_keeps_its_replies_for_their_author(client, hidden_thread):
+    client.force_login(hidden_thread["replier"])
+    html = client.get(hidden_thread["proposal"].get_absolute_url()).content.decode()
+    assert "Please keep it friendly." in html
+    assert "The lamp is still out." in html
+    assert "A moderator hid this comment." in html
+    assert "Insulting words" not in html and "Insults" not in html
+
+
+def test_hidden_comment_placeholder_for_visitors_and_the_count_matches(client, hidden_thread):
+    proposal = hidden_thread["proposal"]
+    html = client.get(proposal.get_absolute_url()).content.decode()
+    assert proposal.comment_count == 2
+    assert 'Discussion <span class="meta">(2)</span>' in html
+    assert html.count('class="comment-body"') == 2  # the count is what people can read
+    assert "Insulting words" not in html
+
+
+def test_moderator_and_author_still_read_the_hidden_comment_with_its_note(client, administrator, hidden_thread):
+    for user in (administrator, hidden_thread["rude"].author):
+        client.force_login(user)
+        html = client.get(hidden_thread["proposal"].get_absolute_url()).content.decode()
+        assert "Insulting words here" in html
+        assert "A moderator hid this comment: Insults" in html
+        assert "Please keep it friendly." in html

@@ -308,3 +308,91 @@ def test_pages_answer_head_requests(client):
     proposal = ProposalFactory()
     assert client.head(reverse("proposals:list")).status_code == 200
     assert client.head(proposal.get_absolute_url()).status_code == 200
+
+
+def _top_level_ids(html: str) -> list[int]:
+    import re
+
+    return [int(pk) for pk in re.findall(r'<article id="comment-(\d+)" class="comment(?! comment-reply)', html)]
+
+
+def test_a_long_discussion_loads_in_pages_that_keep_each_thread_whole(client):
+    from proposals.templatetags.proposal_tags import COMMENTS_PAGE
+
+    proposal = ProposalFactory()
+    tops = [CommentFactory(proposal=proposal, author=ResidentFactory()) for _ in range(COMMENTS_PAGE + 5)]
+    reply = CommentFactory(proposal=proposal, parent=tops[COMMENTS_PAGE - 1], author=ResidentFactory())
+    html = detail(client, proposal).content.decode()
+    assert _top_level_ids(html) == [c.pk for c in tops[:COMMENTS_PAGE]]
+    assert f'id="comment-{reply.pk}"' in html  # the last shown thread comes with its reply
+    # without JavaScript: a link to the page with more; with htmx: the section re-rendered with more
+    more = f"?comments={2 * COMMENTS_PAGE}"
+    assert f'href="{proposal.get_absolute_url()}{more}#comments-{proposal.pk}"' in html
+    assert f'hx-get="{reverse("proposals:fragment_comments", args=[proposal.pk])}{more}"' in html
+    everything = client.get(proposal.get_absolute_url(), {"comments": 2 * COMMENTS_PAGE}).content.decode()
+    assert _top_level_ids(everything) == [c.pk for c in tops]
+    assert "Show more comments" not in everything
+    fragment = client.get(reverse("proposals:fragment_comments", args=[proposal.pk]), {"comments": 2 * COMMENTS_PAGE})
+    assert _top_level_ids(fragment.content.decode()) == [c.pk for c in tops]
+
+
+@pytest.mark.parametrize("asked", ["", "abc", "-5", "0", "999999"])
+def test_the_comments_parameter_stays_within_bounds(client, asked):
+    proposal = ProposalFactory()
+    CommentFactory(proposal=proposal, author=ResidentFactory())
+    assert client.get(proposal.get_absolute_url(), {"comments": asked}).status_code == 200
+
+
+def test_visitors_pages_carry_no_comment_actions_while_the_author_sees_theirs(client):
+    proposal = ProposalFactory()
+    comment = CommentFactory(proposal=proposal, author=ResidentFactory())
+    assert 'class="comment-actions"' not in detail(client, proposal).content.decode()
+    client.force_login(comment.author)
+    html = detail(client, proposal).content.decode()
+    assert reverse("proposals:comment_edit", args=[comment.pk]) in html
+
+
+def test_a_socket_refetch_is_204_until_something_happens_to_the_proposal(
+    client, resident, settings, django_capture_on_commit_callbacks
+):
+    from proposals import services
+
+    settings.PROPOSAL_PAGE_STAMPS = True  # one process here: its memory cache is shared by all it serves
+    proposal = ProposalFactory()
+    response = detail(client, proposal)
+    stamp = response.context["page_version"]
+    assert f"?v={stamp}" in response.content.decode()
+    urls = [
+        reverse(f"proposals:{name}", args=[proposal.pk])
+        for name in ("fragment_vote", "fragment_comments", "fragment_timeline", "fragment_assessments")
+    ]
+    for url in urls:
+        assert client.get(url, {"v": stamp}).status_code == 204
+    assert client.get(proposal.get_absolute_url(), {"v": stamp}, HTTP_HX_REQUEST="true").status_code == 204
+    with django_capture_on_commit_callbacks(execute=True):
+        services.post_comment(proposal, author=resident, body="The lamp is still out tonight.")
+    for url in urls:
+        assert client.get(url, {"v": stamp}).status_code == 200
+    answer = client.get(reverse("proposals:fragment_comments", args=[proposal.pk]), {"v": stamp})
+    assert "The lamp is still out tonight." in answer.content.decode()
+
+
+@pytest.mark.parametrize("stamp", ["", "not-a-stamp"])
+def test_a_refetch_without_the_current_stamp_renders(client, settings, stamp):
+    settings.PROPOSAL_PAGE_STAMPS = True
+    proposal = ProposalFactory()
+    detail(client, proposal)
+    assert client.get(reverse("proposals:fragment_comments", args=[proposal.pk]), {"v": stamp}).status_code == 200
+    # a plain (not htmx) request for the page ignores the stamp
+    assert client.get(proposal.get_absolute_url(), {"v": stamp}).status_code == 200
+
+
+def test_without_a_shared_cache_pages_carry_no_stamp_and_always_refetch(client, settings):
+    # Several server processes with their own memory caches: a stamp in one would not see a vote in another.
+    settings.PROPOSAL_PAGE_STAMPS = None
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    proposal = ProposalFactory()
+    response = detail(client, proposal)
+    assert response.context["page_version"] == ""
+    assert "?v=" not in response.content.decode()
+    assert client.get(reverse("proposals:fragment_vote", args=[proposal.pk]), {"v": "anything"}).status_code == 200

@@ -1,6 +1,7 @@
 """The public list: filters, sorting, pages and map, with a query count that does not grow with the page."""
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -19,8 +20,13 @@ def titles(response) -> list[str]:
     return [proposal.title for proposal in response.context["page_obj"]]
 
 
-def map_points(response) -> list[dict]:
-    return response.context["map_points"]
+MAP_URL = reverse("proposals:map_points")
+
+
+def map_points(client, **filters) -> list[dict]:
+    response = client.get(MAP_URL, filters)
+    assert response["Content-Type"] == "application/geo+json"
+    return json.loads(response.content)["features"]
 
 
 def test_list_shows_public_proposals_as_cards_with_stable_ids(client):
@@ -133,20 +139,51 @@ def test_map_shows_every_filtered_point_not_just_this_page(client):
     ProposalFactory()  # no point
     response = client.get(URL, {"category": "safety", "per_page": "10"})
     assert len(response.context["page_obj"]) == 10
-    points = map_points(response)
-    assert len(points) == 12
-    assert {"id", "title", "lat", "lng", "url"} <= set(points[0])
     html = response.content.decode()
-    data = json.loads(html.split('id="proposal-points" type="application/json">')[1].split("</script>")[0])
-    assert len(data) == 12
+    assert f'data-points-url="{MAP_URL}?category=safety"' in html
     assert 'id="proposal-map"' in html and "vendor/leaflet/leaflet.js" in html and "<noscript>" in html
+    assert "vendor/leaflet-markercluster/leaflet.markercluster.js" in html
+    points = map_points(client, category="safety")
+    assert len(points) == 12
+    first = points[0]
+    assert first["geometry"]["type"] == "Point" and first["geometry"]["coordinates"][1] == pytest.approx(37.5, abs=0.2)
+    assert first["properties"]["url"] == reverse("proposals:detail", args=[first["properties"]["id"]])
+
+
+def test_map_points_leave_out_hidden_and_withdrawn_proposals(client):
+    shown = ProposalFactory(latitude="37.55", longitude="127.03")
+    ProposalFactory(latitude="37.55", longitude="127.03", is_hidden=True, hidden_reason="Spam")
+    ProposalFactory(latitude="37.55", longitude="127.03", status=ProposalStatus.WITHDRAWN)
+    assert [point["properties"]["id"] for point in map_points(client)] == [shown.pk]
+
+
+def test_map_points_are_cached_until_a_proposal_changes(
+    client, resident, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    from proposals import services
+
+    ProposalFactory(latitude="37.55", longitude="127.03")
+    assert len(map_points(client)) == 1
+    with django_assert_num_queries(2):  # categories and areas for the filters; the points come from the cache
+        assert len(map_points(client)) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        services.submit_proposal(
+            author=resident,
+            title="Broken bench by the river",
+            description="The slats of the bench are gone.",
+            category=CategoryFactory(),
+            area=DongFactory(),
+            latitude="37.551000",
+            longitude="127.031000",
+        )
+    assert len(map_points(client)) == 2  # proposal.created started a new generation
 
 
 def test_map_data_escapes_titles(client):
     ProposalFactory(title="</script><script>alert(1)</script>", latitude="37.55", longitude="127.03")
-    html = client.get(URL).content.decode()
-    assert "<script>alert(1)</script>" not in html
-    assert "\\u003C/script\\u003E" in html
+    response = client.get(MAP_URL)
+    assert json.loads(response.content)["features"][0]["properties"]["title"] == "</script><script>alert(1)</script>"
+    assert response["Content-Type"] == "application/geo+json"  # never parsed as HTML
 
 
 def test_every_card_names_its_area_and_links_to_its_point_without_the_map(client):
@@ -154,13 +191,49 @@ def test_every_card_names_its_area_and_links_to_its_point_without_the_map(client
     html = client.get(URL).content.decode()
     assert f"Seongdong-gu {proposal.area.name_en}" in html
     assert "https://www.openstreetmap.org/?mlat=37.544600&amp;mlon=127.055700" in html
+    card = html.split(f'id="proposal-card-{proposal.pk}"', 1)[1].split("</article>", 1)[0]
+    assert "37.5446" not in re.sub(r"<[^>]+>", "", card)  # the card names the place, not raw coordinates
 
 
-def test_no_map_without_points(client):
+def test_no_map_points_without_points(client):
     ProposalFactory()
-    response = client.get(URL)
-    assert map_points(response) == []
-    assert 'id="proposal-map"' not in response.content.decode()
+    assert map_points(client) == []
+
+
+def test_the_count_is_cached_per_filter_set_and_refreshed_by_a_new_proposal(
+    client, resident, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    from proposals import services
+
+    category = CategoryFactory(slug="safety")
+    ProposalFactory.create_batch(3, category=category)
+    ProposalFactory()
+    # Signed in, so the page is rendered each time (anonymous pages are cached whole: test_list_cache.py).
+    client.force_login(resident)
+    assert client.get(URL).context["page_obj"].paginator.count == 4
+    assert client.get(URL, {"category": "safety"}).context["page_obj"].paginator.count == 3
+    # session, user, Wagtail's two permission lookups, categories, areas, page ids, rows, photos: the count
+    # comes from the cache
+    with django_assert_num_queries(9):
+        assert client.get(URL).context["page_obj"].paginator.count == 4
+    with django_capture_on_commit_callbacks(execute=True):
+        services.submit_proposal(
+            author=resident,
+            title="Another broken street light",
+            description="Dark every night since Monday.",
+            category=category,
+            area=DongFactory(),
+        )
+    assert client.get(URL).context["page_obj"].paginator.count == 5
+    assert client.get(URL, {"category": "safety"}).context["page_obj"].paginator.count == 4
+
+
+def test_a_deep_page_by_votes_keeps_the_order_of_the_narrow_ids(client):
+    now = timezone.now()
+    proposals = [ProposalFactory(vote_count=index % 4, created_at=now - timedelta(hours=index)) for index in range(25)]
+    expected = sorted(proposals, key=lambda p: (-p.vote_count, -p.created_at.timestamp(), -p.pk))
+    response = client.get(URL, {"sort": "votes", "per_page": "10", "page": "3"})
+    assert [p.pk for p in response.context["page_obj"]] == [p.pk for p in expected[20:]]
 
 
 @pytest.mark.parametrize("per_page", [10, 50])
@@ -169,7 +242,8 @@ def test_query_count_is_the_same_at_10_and_50_per_page(client, django_assert_num
     areas = [DongFactory() for _ in range(3)]
     for index in range(per_page):
         ProposalFactory(category=category, area=areas[index % 3], latitude="37.55", longitude="127.03")
-    # categories, areas, count, page (with category, area, parent area, author), photos, map points
+    # categories, areas, count, the page's ids, its rows (with category, area, parent area, author), photos;
+    # the map points are a document of their own (map_points)
     with django_assert_num_queries(6):
         response = client.get(URL, {"per_page": str(per_page)})
     assert len(response.context["page_obj"]) == per_page
@@ -182,3 +256,14 @@ def test_query_count_is_the_same_for_a_signed_in_resident(client, resident, djan
     # the anonymous page's six, plus session, user and the two permission lookups of Wagtail's user bar
     with django_assert_num_queries(10):
         client.get(URL, {"per_page": str(per_page), "sort": "votes"})
+
+
+def test_the_cached_filter_form_shows_a_new_category_and_the_chosen_values_at_once(client):
+    CategoryFactory(slug="safety", name_en="Safety")
+    ProposalFactory()
+    assert "Safety" in client.get(URL).content.decode()
+    CategoryFactory(slug="mobility", name_en="Mobility")
+    html = client.get(URL).content.decode()
+    assert '<option value="mobility">Mobility</option>' in html
+    chosen = client.get(URL, {"category": "mobility"}).content.decode()
+    assert '<option value="mobility" selected>Mobility</option>' in chosen

@@ -76,6 +76,32 @@ def test_resident_submits_a_proposal_with_a_point_and_photos(client, resident, c
     assert "Your proposal is published." in page and photos[0].thumbnail.url in page
 
 
+def test_the_residents_photo_description_is_stored_and_shown_and_the_title_stands_in_without_one(
+    client, resident, choices
+):
+    client.force_login(resident)
+    data = form_data(choices)
+    data["photos"] = [jpeg("one.jpg")]
+    data["photo_alt_text"] = "Broken street light at the alley entrance"
+    client.post(CREATE, data)
+    described = ProposalPhoto.objects.get()
+    assert described.alt_text == "Broken street light at the alley entrance"
+    page = client.get(described.proposal.get_absolute_url()).content.decode()
+    assert 'alt="Broken street light at the alley entrance (photo 1 of 1' in page
+
+    data = form_data(choices)
+    data["photos"] = [jpeg("two.jpg")]
+    client.post(CREATE, data)
+    default = ProposalPhoto.objects.exclude(pk=described.pk).get()
+    assert default.alt_text and default.proposal.title in default.alt_text
+
+    data = form_data(choices)
+    data["photos"] = [jpeg("three.jpg")]
+    data["photo_alt_text"] = "<img src=x onerror=alert(1)>"
+    response = client.post(CREATE, data)
+    assert response.status_code == 400 and ProposalPhoto.objects.count() == 2
+
+
 def test_point_is_optional(client, resident, choices):
     client.force_login(resident)
     assert client.post(CREATE, form_data(choices)).status_code == 302

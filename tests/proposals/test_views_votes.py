@@ -144,4 +144,4 @@ def test_reaching_the_threshold_moves_the_proposal_under_review(client, resident
     proposal.refresh_from_db()
     assert proposal.status == ProposalStatus.UNDER_REVIEW
     html = client.get(proposal.get_absolute_url()).content.decode()
-    assert "reached 2 votes" in html
+    assert "reached 2 supporters" in html

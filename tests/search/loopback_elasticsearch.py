@@ -41,6 +41,7 @@ class StandIn:
     search_response: dict | None = None
     fail_status: int | None = None  # answer every request with this error status (e.g. 503)
     fail_only: str | None = None  # ... or only requests whose path matches this regular expression
+    plugins: list = field(default_factory=list)  # plugin names GET _nodes/plugins lists for the one node
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def resolve(self, name: str) -> str | None:
@@ -106,19 +107,18 @@ class Handler(BaseHTTPRequestHandler):
             }
         if method in ("POST", "PUT") and parts == ["_bulk"]:
             return 200, self.bulk(body, params)
+        if method == "GET" and parts == ["_nodes", "plugins"]:
+            node = {"name": "stand-in", "plugins": [{"name": name, "version": "8.19.0"} for name in state.plugins]}
+            return 200, {"_nodes": {"total": 1, "successful": 1, "failed": 0}, "nodes": {"node-1": node}}
         if method in ("POST", "PUT") and parts == ["_aliases"]:
-            for action in json.loads(body)["actions"]:
-                ((kind, spec),) = action.items()
-                if kind == "add":
-                    state.aliases[spec["alias"]] = spec["index"]
-                elif kind == "remove" and state.aliases.get(spec["alias"]) == spec["index"]:
-                    del state.aliases[spec["alias"]]
-            return 200, {"acknowledged": True}
+            return self.update_aliases(json.loads(body)["actions"])
         if method == "GET" and len(parts) == 2 and parts[0] == "_alias":
             alias = parts[1]
             if alias not in state.aliases:
                 return 404, {"error": f"alias [{alias}] missing", "status": 404}
             return 200, {state.aliases[alias]: {"aliases": {alias: {}}}}
+        if len(parts) == 1 and method == "HEAD":
+            return (200 if state.resolve(parts[0]) else 404), None
         if len(parts) == 1 and method == "PUT":
             state.indices[parts[0]] = {"body": json.loads(body or b"{}"), "docs": {}}
             return 200, {"acknowledged": True, "shards_acknowledged": True, "index": parts[0]}
@@ -148,6 +148,25 @@ class Handler(BaseHTTPRequestHandler):
                     return 404, write_result(concrete or index, doc_id, "not_found")
                 return 200, write_result(concrete, doc_id, "deleted")
         return 400, error_body(400, "stand_in_unsupported", f"the stand-in does not answer {method} {path}")
+
+    def update_aliases(self, actions: list) -> tuple[int, dict]:
+        """All or nothing, like Elasticsearch: an alias may not take the name of a concrete index that stays."""
+        state = self.state
+        removed = {spec["index"] for action in actions for kind, spec in action.items() if kind == "remove_index"}
+        for action in actions:
+            ((kind, spec),) = action.items()
+            if kind == "add" and spec["alias"] in state.indices and spec["alias"] not in removed:
+                reason = f"Invalid alias name [{spec['alias']}]: an index or data stream exists with the same name"
+                return 400, error_body(400, "invalid_alias_name_exception", reason)
+        for action in actions:
+            ((kind, spec),) = action.items()
+            if kind == "add":
+                state.aliases[spec["alias"]] = spec["index"]
+            elif kind == "remove" and state.aliases.get(spec["alias"]) == spec["index"]:
+                del state.aliases[spec["alias"]]
+            elif kind == "remove_index":
+                state.indices.pop(spec["index"], None)
+        return 200, {"acknowledged": True}
 
     def bulk(self, body: bytes, params: dict) -> dict:
         state = self.state

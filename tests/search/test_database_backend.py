@@ -30,8 +30,43 @@ def test_korean_fragment_inside_a_description_word_matches(world):
     assert titles(search_proposals("두워")) == ["골목 가로등 고장"]
 
 
-def test_a_word_with_its_particle_matches_where_it_is_written_so(world):
-    assert set(titles(search_proposals("가로등을"))) == {"골목 가로등 고장", "가로등 교체 요청"}
+def test_a_word_with_its_particle_finds_the_word_in_any_form(world):
+    # Korean analysis drops the particle: "가로등을" asks for "가로등", written "가로등", "가로등을" or "가로등 옆에".
+    assert set(titles(search_proposals("가로등을"))) == {
+        "골목 가로등 고장",
+        "공원 미세먼지 측정기 설치",
+        "가로등 교체 요청",
+    }
+
+
+def test_a_particle_with_a_word_that_is_nowhere_finds_nothing(world):
+    assert search_proposals("신호등을").total == 0
+
+
+def test_latin_letters_joined_to_hangul_are_words_of_their_own(world):
+    ProposalFactory(title="LED가로등으로 바꿔 주세요", description="3번출구 앞이 어두워요.")
+    assert set(titles(search_proposals("LED"))) == {"LED가로등으로 바꿔 주세요", "가로등 교체 요청"}
+    assert titles(search_proposals("출구")) == ["LED가로등으로 바꿔 주세요"]
+    assert search_proposals("LCD").total == 0
+
+
+def test_a_typo_finds_the_word_titles_use(world):
+    assert set(titles(search_proposals("가로둥"))) == {
+        "골목 가로등 고장",
+        "가로등 교체 요청",
+        "공원 미세먼지 측정기 설치",
+    }
+    assert search_proposals("가로둥").query == "가로둥"
+
+
+def test_spacing_variants_find_the_compound(world):
+    ProposalFactory(title="횡단보도 신호가 짧아요", description="")
+    assert titles(search_proposals("횡단 보도")) == ["횡단보도 신호가 짧아요"]
+
+
+def test_highlights_mark_the_analysed_word_when_the_query_carries_a_particle(world):
+    hit = next(hit for hit in search_proposals("가로등에서").hits if hit.proposal.title == "골목 가로등 고장")
+    assert str(hit.title_html) == "골목 <mark>가로등</mark> 고장"
 
 
 def test_hidden_and_withdrawn_proposals_are_never_found(world):
@@ -112,13 +147,11 @@ def test_facets_count_status_category_and_area_with_labels(world):
     assert next(v for v in facets["status"] if v.key == "under_review").label == "Under review"
 
 
-def test_plain_list_counts_are_cached_until_a_proposal_changes(world, django_assert_num_queries):
-    from search.indexing import proposal_changed
-
+def test_plain_list_counts_are_cached_until_a_proposal_changes(world, emit_committed):
     assert search_proposals("").total == 5
     added = ProposalFactory(title="Overflowing bins")
     assert search_proposals("").total == 5  # cached: nothing said that a proposal changed
-    proposal_changed(added.pk)
+    emit_committed("proposal.created", proposal_id=added.pk, actor_id=added.author_id)
     assert search_proposals("").total == 6
     # Searches with words, filters or a point are always counted afresh.
     ProposalFactory(title="Overflowing bins again")
@@ -247,6 +280,29 @@ def test_similar_ignores_short_titles_and_unrelated_text(world):
     assert similar_proposals("", "가로등") == []
     assert similar_proposals("?!*", "") == []
     assert similar_proposals("zeppelin landing field", "") == []
+
+
+def test_similar_leaves_out_an_off_topic_proposal_at_the_same_place(db):
+    # Issue 9, point 9: a broken streetlight was shown retaining-wall cracks on the same street.
+    wall = ProposalFactory(title="행당동 언덕길 옹벽에 금이 커지고 있어요", description="비가 오면 물이 배어 나옵니다.")
+    light = ProposalFactory(title="행당동 언덕길 가로등이 꺼져 있어요", description="밤에 너무 어둡습니다.")
+    found = [item.proposal for item in similar_proposals("행당동 언덕길 가로등이 나갔어요", "밤마다 깜깜해요")]
+    assert found == [light]
+    assert wall not in found
+
+
+def test_similar_offers_only_open_proposals(db):
+    for status in ("rejected", "piloting", "completed", "withdrawn"):
+        ProposalFactory(title=f"가로등이 고장났어요 ({status})", status=status)
+    open_one = ProposalFactory(title="가로등이 고장났어요", status="under_review")
+    assert [item.proposal for item in similar_proposals("가로등 고장", "")] == [open_one]
+
+
+def test_one_shared_everyday_word_does_not_make_a_duplicate(db):
+    # One shared everyday word in a long, otherwise different title is not a duplicate.
+    ProposalFactory(title="공원 화장실 청소와 쓰레기통 설치, 산책로 정비와 벤치 교체를 함께 요청합니다")
+    assert similar_proposals("공원 분수 고장", "") == []
+    assert similar_proposals("공원 벤치 교체", "")
 
 
 @pytest.mark.postgres

@@ -35,7 +35,12 @@ def cluster(settings, world):
     call_command("search_index", "--rebuild", "--no-progress", stdout=io.StringIO())
     client = get_client()
     yield client
-    client.indices.delete(index=f"{settings.ELASTICSEARCH_INDEX_PREFIX}-*", ignore_unavailable=True)
+    # ES 8 refuses wildcard deletes (action.destructive_requires_name): list this run's indices, delete each by name.
+    names = [
+        row["index"] for row in client.cat.indices(index=f"{settings.ELASTICSEARCH_INDEX_PREFIX}-*", format="json")
+    ]
+    for name in names:
+        client.indices.delete(index=name, ignore_unavailable=True)
 
 
 def refresh(client):

@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
+from django.tasks import default_task_backend
 from django.utils import timezone
 
 from search.backends.elasticsearch import build_search
@@ -17,6 +18,7 @@ from search.documents import proposal_index
 from search.indexing import proposal_changed
 from search.interface import Near, Point, search_proposals, similar_proposals
 from search.models import IndexAction, IndexOutbox
+from search.tasks import replay_search_outbox
 from tests.factories import ProposalFactory
 
 from .conftest import NEAR_SCHOOL
@@ -125,6 +127,15 @@ def test_similar_parses_more_like_this_hits_and_keeps_only_open_proposals(loopba
     assert "more_like_this" in json.dumps(loopback_es.requests_to(f"/{ALIAS}/_search")[0].json())
 
 
+def test_similar_drops_cluster_hits_that_share_no_topic_word_with_the_draft(loopback_es, world):
+    # more_like_this may match on "성수" or a common word alone; the database backend's floor applies to it too.
+    alley = world["alley_light"]
+    bench = ProposalFactory(title="성수동 공원 벤치 교체", description="의자가 낡았어요.", area=alley.area)
+    loopback_es.state.search_response = search_response([(bench.pk, 6.0, {}), (alley.pk, 4.0, {})])
+    found = similar_proposals("골목 가로등이 나갔어요", "")
+    assert [item.proposal for item in found] == [alley]
+
+
 def test_a_failing_cluster_makes_search_fall_back_to_the_database(client, loopback_es, world):
     loopback_es.state.fail_status = 503
     result = search_proposals("가로등")
@@ -144,6 +155,7 @@ def test_proposal_changed_indexes_a_public_proposal_through_the_alias(loopback_e
     assert write.json() | {"created_at": None, "updated_at": None} == {
         "title": "골목 가로등 고장",
         "description": "밤마다 골목이 너무 어두워서 위험합니다. 가로등을 고쳐 주세요.",
+        "place": "성수동 Seongsu-dong 성동구 Seongdong-gu",
         "status": "published",
         "category": "safety",
         "area": "seongsu",
@@ -297,7 +309,7 @@ def test_sync_replays_the_outbox_with_current_state(loopback_es, world):
     with_alias(loopback_es, {str(world["hidden_light"].pk): {"title": "stale"}})
     for name in ("alley_light", "hidden_light", "withdrawn_light"):
         IndexOutbox.objects.create(proposal_id=world[name].pk)
-    out, _ = run_command("--sync")
+    out, _ = run_command("--sync", "--inline")
     assert "Replayed 3 of 3" in out
     assert IndexOutbox.objects.count() == 0
     assert set(loopback_es.state.documents(ALIAS)) == {str(world["alley_light"].pk)}
@@ -306,16 +318,45 @@ def test_sync_replays_the_outbox_with_current_state(loopback_es, world):
 def test_sync_keeps_entries_the_cluster_refuses(loopback_es, world):
     IndexOutbox.objects.create(proposal_id=world["alley_light"].pk)  # no alias yet: every write is refused
     with pytest.raises(CommandError, match="1 still pending"):
-        run_command("--sync")
+        run_command("--sync", "--inline")
     entry = IndexOutbox.objects.get()
     assert entry.attempts == 2
     assert "index_not_found_exception" in entry.last_error
 
 
-def test_sync_with_an_empty_outbox_says_so(loopback_es, db):
-    out, _ = run_command("--sync")
+@pytest.mark.parametrize("inline", [False, True])
+def test_sync_with_an_empty_outbox_says_so(loopback_es, db, inline):
+    out, _ = run_command("--sync", *(["--inline"] if inline else []))
     assert "The outbox is empty" in out
     assert loopback_es.state.requests == []
+
+
+def test_sync_queues_the_replay_for_the_worker_and_sends_nothing_itself(loopback_es, world, settings):
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    default_task_backend.clear()
+    IndexOutbox.objects.create(proposal_id=world["alley_light"].pk)
+    out, _ = run_command("--sync")
+    assert "Queued the replay of 1 pending index writes as background task" in out
+    assert [result.task.func for result in default_task_backend.results] == [replay_search_outbox.func]
+    assert loopback_es.state.requests == []  # the command never talked to the cluster
+    assert IndexOutbox.objects.count() == 1
+    default_task_backend.clear()
+
+
+def test_the_queued_replay_sends_the_current_state_when_the_worker_runs_it(loopback_es, world):
+    with_alias(loopback_es, {str(world["hidden_light"].pk): {"title": "stale"}})
+    for name in ("alley_light", "hidden_light"):
+        IndexOutbox.objects.create(proposal_id=world[name].pk)
+    out, _ = run_command("--sync")  # the test settings' immediate backend runs the task at once
+    assert "Queued the replay of 2" in out
+    assert IndexOutbox.objects.count() == 0
+    assert set(loopback_es.state.documents(ALIAS)) == {str(world["alley_light"].pk)}
+
+
+@pytest.mark.parametrize("mode", ["--rebuild", "--check", "--analyse"])
+def test_inline_goes_with_sync_only(db, mode):
+    with pytest.raises(CommandError, match="--inline goes with --sync"):
+        run_command(mode, "--inline")
 
 
 @pytest.mark.parametrize("mode", ["--rebuild", "--sync", "--check"])
@@ -375,3 +416,91 @@ def test_rebuild_drops_the_new_index_when_the_cluster_fails_mid_way(loopback_es,
     assert [r.method for r in loopback_es.requests_to(f"/{created}")] == ["PUT", "DELETE"]
     assert set(loopback_es.state.indices) == {CONCRETE}
     assert loopback_es.state.aliases == {ALIAS: CONCRETE}
+
+
+def test_search_excludes_proposals_whose_delete_is_still_queued(loopback_es, world):
+    hidden = world["hidden_light"]
+    IndexOutbox.objects.create(proposal_id=hidden.pk, action=IndexAction.DELETE)
+    IndexOutbox.objects.create(proposal_id=world["dust"].pk, action=IndexAction.INDEX)  # an update: still shown
+    search_proposals("가로등")
+    (sent,) = loopback_es.requests_to(f"/{ALIAS}/_search")
+    assert sent.json()["query"]["bool"]["filter"] == [{"bool": {"must_not": [{"ids": {"values": [str(hidden.pk)]}}]}}]
+
+
+def test_search_without_pending_deletes_sends_no_exclusion(loopback_es, world):
+    search_proposals("가로등")
+    (sent,) = loopback_es.requests_to(f"/{ALIAS}/_search")
+    assert "bool" not in sent.json()["query"]
+
+
+def test_rebuild_uses_nori_when_every_node_has_the_plugin(loopback_es, world):
+    loopback_es.state.plugins = ["analysis-icu", "analysis-nori"]
+    out, _ = run_command("--rebuild", "--no-progress")
+    (create,) = [r for r in loopback_es.state.requests if r.method == "PUT" and r.path.startswith("/test-")]
+    analysis = create.json()["settings"]["analysis"]
+    assert analysis["tokenizer"]["korean_nori"]["type"] == "nori_tokenizer"
+    assert analysis["analyzer"]["korean_text"]["tokenizer"] == "korean_nori"
+    assert loopback_es.requests_to("/_nodes/plugins")[0].method == "GET"
+    assert "(Nori analysis)" in out
+
+
+def test_rebuild_falls_back_to_the_cjk_chain_without_the_plugin(loopback_es, world):
+    loopback_es.state.plugins = ["analysis-icu"]
+    out, _ = run_command("--rebuild", "--no-progress")
+    (create,) = [r for r in loopback_es.state.requests if r.method == "PUT" and r.path.startswith("/test-")]
+    analysis = create.json()["settings"]["analysis"]
+    assert "tokenizer" not in analysis
+    assert analysis["analyzer"]["korean_text"]["filter"] == ["cjk_width", "lowercase", "cjk_bigram"]
+    assert "(CJK bigram analysis)" in out
+
+
+def test_rebuild_removes_a_concrete_index_that_holds_the_alias_name(loopback_es, world):
+    # An early write auto-created an index called like the alias; adding the alias beside it would fail.
+    loopback_es.state.indices[ALIAS] = {"body": {}, "docs": {"1": {"title": "guessed mapping"}}}
+    run_command("--rebuild", "--no-progress")
+    (swap,) = loopback_es.requests_to("/_aliases")
+    actions = swap.json()["actions"]
+    assert actions[0] == {"remove_index": {"index": ALIAS}}
+    assert next(iter(actions[1])) == "add"
+    assert loopback_es.state.aliases[ALIAS] != ALIAS
+    assert len(loopback_es.state.documents(ALIAS)) == 5
+
+
+def test_an_alias_name_clash_is_refused_without_remove_index(loopback_es):
+    # The stand-in refuses like Elasticsearch does, so the test above would fail without remove_index.
+    from elasticsearch import BadRequestError
+
+    from search.backends.elasticsearch import get_client
+
+    loopback_es.state.indices[ALIAS] = {"body": {}, "docs": {}}
+    loopback_es.state.indices[CONCRETE] = {"body": {}, "docs": {}}
+    with pytest.raises(BadRequestError, match="invalid_alias_name_exception"):
+        get_client().indices.update_aliases(actions=[{"add": {"index": CONCRETE, "alias": ALIAS}}])
+
+
+def test_writes_made_during_a_rebuild_reach_the_new_index_after_the_swap(loopback_es, world, monkeypatch):
+    with_alias(loopback_es)
+    from search.management.commands import search_index
+
+    alley = world["alley_light"]
+    real_actions = search_index.rebuild_actions
+
+    def actions_with_a_write_in_between(index):
+        for number, action in enumerate(real_actions(index)):
+            yield action
+            if number == 0:
+                # A resident edits while the bulk fill runs: the write goes to the old index behind the alias.
+                type(alley).objects.filter(pk=alley.pk).update(title="골목 가로등 고장 (수정)")
+                proposal_changed(alley.pk)
+
+    monkeypatch.setattr(search_index, "rebuild_actions", actions_with_a_write_in_between)
+    out, _ = run_command("--rebuild", "--no-progress")
+    assert loopback_es.state.documents(ALIAS)[str(alley.pk)]["title"] == "골목 가로등 고장 (수정)"
+    assert not IndexOutbox.objects.exists()
+    assert "Replayed 1 writes made during the rebuild" in out
+
+
+def test_outside_a_rebuild_a_successful_write_leaves_no_outbox_row(loopback_es, world):
+    with_alias(loopback_es)
+    proposal_changed(world["alley_light"].pk)
+    assert not IndexOutbox.objects.exists()

@@ -8,8 +8,16 @@ import json
 
 import pytest
 
+from proposals.models import Proposal
 from search.backends.elasticsearch import build_search, build_similar
-from search.documents import ProposalDocument, index_action, new_index_name, proposal_index, proposals_alias
+from search.documents import (
+    ProposalDocument,
+    bulk_index_actions,
+    index_action,
+    new_index_name,
+    proposal_index,
+    proposals_alias,
+)
 from search.interface import (
     PAGE_SIZE,
     Near,
@@ -26,8 +34,36 @@ HL_START, HL_END = "\ue000", "\ue001"
 TEXT = {
     "type": "text",
     "analyzer": "korean_text",
-    "fields": {"en": {"type": "text", "analyzer": "english"}},
+    "fields": {
+        "en": {"type": "text", "analyzer": "english"},
+        "bigram": {"type": "text", "analyzer": "korean_bigram"},
+        "unigram": {"type": "text", "analyzer": "korean_unigram"},
+    },
 }
+SPLIT = {
+    "type": "pattern_replace",
+    "pattern": "(?<=[A-Za-z0-9])(?=[가-힣])|(?<=[가-힣])(?=[A-Za-z0-9])",
+    "replacement": " ",
+}
+BIGRAMS = {
+    "type": "custom",
+    "char_filter": ["latin_hangul_split"],
+    "tokenizer": "standard",
+    "filter": ["cjk_width", "lowercase", "cjk_bigram"],
+}
+UNIGRAMS = BIGRAMS | {"filter": ["cjk_width", "lowercase", "korean_unigrams"]}
+FIELDS = [
+    "title^3",
+    "title.bigram^1.5",
+    "title.unigram^0.3",
+    "title.en^2",
+    "description",
+    "description.bigram^0.5",
+    "description.unigram^0.1",
+    "description.en",
+    "place^0.5",
+    "place.en^0.5",
+]
 
 
 def request_for(query="", filters=None, sort=None, page=1, near=None) -> SearchRequest:
@@ -51,18 +87,31 @@ def test_alias_and_concrete_index_names_use_the_prefix(settings):
     assert len(name.rsplit("-", 1)[1]) == 20  # YYYYmmddHHMMSS + microseconds
 
 
+def test_nori_analysis_uses_the_place_dictionary_and_drops_particles():
+    analysis = proposal_index("test-proposals-1", nori=True).to_dict()["settings"]["analysis"]
+    assert analysis["analyzer"]["korean_text"] == {
+        "type": "custom",
+        "char_filter": ["latin_hangul_split"],
+        "tokenizer": "korean_nori",
+        "filter": ["nori_part_of_speech", "nori_readingform", "lowercase"],
+    }
+    tokenizer = analysis["tokenizer"]["korean_nori"]
+    assert tokenizer["type"] == "nori_tokenizer"
+    assert tokenizer["decompound_mode"] == "mixed"
+    assert {"행당", "왕십리", "신도림", "도림천"} <= set(tokenizer["user_dictionary_rules"])
+    # The bigram and unigram subfields are the same as without Nori, so queries do not depend on the plugin.
+    assert analysis["analyzer"]["korean_bigram"] == BIGRAMS
+    assert analysis["analyzer"]["korean_unigram"] == UNIGRAMS
+
+
 def test_index_settings_analysis_and_mapping_are_exact():
     assert proposal_index("test-proposals-1").to_dict() == {
         "settings": {
             "number_of_shards": 1,
             "analysis": {
-                "analyzer": {
-                    "korean_text": {
-                        "type": "custom",
-                        "tokenizer": "standard",
-                        "filter": ["cjk_width", "lowercase", "cjk_bigram"],
-                    }
-                }
+                "char_filter": {"latin_hangul_split": SPLIT},
+                "filter": {"korean_unigrams": {"type": "cjk_bigram", "output_unigrams": True}},
+                "analyzer": {"korean_text": BIGRAMS, "korean_bigram": BIGRAMS, "korean_unigram": UNIGRAMS},
             },
         },
         "mappings": {
@@ -70,6 +119,7 @@ def test_index_settings_analysis_and_mapping_are_exact():
             "properties": {
                 "title": TEXT,
                 "description": TEXT,
+                "place": TEXT,
                 "status": {"type": "keyword"},
                 "category": {"type": "keyword"},
                 "area": {"type": "keyword"},
@@ -94,6 +144,7 @@ def test_document_for_a_proposal(world):
         "_source": {
             "title": "골목 가로등 고장",
             "description": "밤마다 골목이 너무 어두워서 위험합니다. 가로등을 고쳐 주세요.",
+            "place": "성수동 Seongsu-dong 성동구 Seongdong-gu",
             "status": "published",
             "category": "safety",
             "area": "seongsu",
@@ -121,7 +172,7 @@ def test_korean_query_with_filters_facets_highlight_and_relevance():
                     {
                         "simple_query_string": {
                             "query": "가로등 고장",
-                            "fields": ["title^3", "title.en^2", "description", "description.en"],
+                            "fields": FIELDS,
                             "default_operator": "and",
                             "flags": "AND|OR|NOT|PHRASE|PREFIX|PRECEDENCE|WHITESPACE",
                         }
@@ -141,8 +192,10 @@ def test_korean_query_with_filters_facets_highlight_and_relevance():
             "post_tags": [HL_END],
             "fields": {
                 "title": {"number_of_fragments": 0},
+                "title.bigram": {"number_of_fragments": 0},
                 "title.en": {"number_of_fragments": 0},
                 "description": {"fragment_size": 200, "number_of_fragments": 1},
+                "description.bigram": {"fragment_size": 200, "number_of_fragments": 1},
                 "description.en": {"fragment_size": 200, "number_of_fragments": 1},
             },
         },
@@ -199,8 +252,34 @@ def test_user_text_only_ever_reaches_simple_query_string(raw):
     body = build_search(request_for(raw)).to_dict()
     assert "query_string" not in json.dumps(body).replace("simple_query_string", "")
     sent = body["query"]["simple_query_string"]["query"]
-    assert sent == normalise_query(raw)[0]
+    # What is sent is the analysed words: letters, digits and spaces only, so no operator survives.
+    assert all(char.isalnum() or char == " " for char in sent)
     assert len(sent) <= 200
+
+
+@pytest.mark.parametrize(
+    ("typed", "sent"),
+    [
+        ("가로등이", "가로등"),
+        ("사거리에서", "사거리"),
+        ("LED가로등", "led 가로등"),
+        ("3번출구", "3 출구"),
+        ("고장났어요", "고장"),
+        ("끊겨요", "끊*"),
+        ("어두운 골목", "어두* 골목"),
+        ("금", "금"),
+    ],
+)
+def test_the_query_is_sent_after_korean_analysis(typed, sent):
+    # With the bigram chain "가로등이" would require the bigram "등이", which "가로등을" does not have.
+    body = build_search(request_for(typed)).to_dict()
+    assert body["query"]["simple_query_string"]["query"] == sent
+
+
+def test_pending_deletes_are_excluded_from_hits_totals_and_facets():
+    body = build_search(request_for("가로등"), exclude_ids=[7, 9]).to_dict()
+    assert body["query"]["bool"]["filter"] == [{"bool": {"must_not": [{"ids": {"values": ["7", "9"]}}]}}]
+    assert body["track_total_hits"] is True  # the total and the aggregations run on the same filtered query
 
 
 def test_similar_is_more_like_this_among_open_proposals():
@@ -212,7 +291,7 @@ def test_similar_is_more_like_this_among_open_proposals():
                     {
                         "more_like_this": {
                             "fields": ["title", "description"],
-                            "like": "가로등이 고장났어요\n골목이 어두워요",
+                            "like": [{"doc": {"title": "가로등이 고장났어요", "description": "골목이 어두워요"}}],
                             "min_term_freq": 1,
                             "min_doc_freq": 1,
                             "max_query_terms": 25,
@@ -233,4 +312,17 @@ def test_similar_with_a_point_boosts_nearby_proposals():
     assert body["query"]["bool"]["should"] == [
         {"distance_feature": {"field": "location", "origin": {"lat": 37.56, "lon": 127.04}, "pivot": "1km"}}
     ]
-    assert body["query"]["bool"]["must"][0]["more_like_this"]["like"] == "broken light"
+    assert body["query"]["bool"]["must"][0]["more_like_this"]["like"] == [{"doc": {"title": "broken light"}}]
+
+
+@pytest.mark.django_db
+def test_bulk_rebuild_actions_are_the_documents_bodies(world):
+    """The rebuild reads plain rows, not Document objects; each action is exactly what the Document gives."""
+    public = list(Proposal.objects.public().select_related("category", "area", "area__parent").order_by("pk"))
+    actions = list(bulk_index_actions(Proposal.objects.public(), "test-proposals-1"))
+    assert actions == [index_action(proposal, "test-proposals-1") for proposal in public]
+    for proposal, action in zip(public, actions, strict=True):
+        document = ProposalDocument.from_proposal(proposal)
+        expected = document.to_dict(include_meta=True, skip_empty=True) | {"_index": "test-proposals-1"}
+        assert json.dumps(action, default=str) == json.dumps(expected, default=str)
+    assert len(actions) == 5  # the world's public proposals; hidden and withdrawn ones are never indexed

@@ -3,10 +3,11 @@
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from home import demo
 from home.models import StandardPage
+from proposals.models import ProposalStatus
 from tests.factories import CategoryFactory, DongFactory, ProposalFactory
 
 from .conftest import NEAR_MARKET, NEAR_SCHOOL
@@ -206,9 +207,9 @@ def test_similar_fragment_lists_open_similar_proposals(client, world):
     response = client.get(SIMILAR, {"title": "가로등이 고장났어요", "description": "골목이 어두워요"})
     body = response.content.decode()
     assert response.status_code == 200
-    assert "Has this already been reported?" in body
+    assert "has this already been reported?" in body
     assert "골목 가로등 고장" in body
-    assert "12 votes" in body
+    assert "Supporters 12" in body
     assert "가로등 교체 요청" not in body  # rejected
     assert "숨겨진 가로등 제안" not in body
 
@@ -220,19 +221,23 @@ def test_similar_fragment_shows_distance_when_a_point_is_given(client, world):
     assert "140 m away" in body
 
 
-def test_similar_fragment_offers_support_instead(client, world):
+def test_similar_fragment_is_one_closed_line_that_never_leaves_the_draft(client, world):
     body = client.get(SIMILAR, {"title": "가로등 고장"}).content.decode()
     proposal = world["alley_light"]
-    try:
-        vote_url = reverse("proposals:vote", args=[proposal.pk])
-    except NoReverseMatch:
-        # Until the proposals web views land there is no vote URL: the fragment links to the proposal only.
-        assert "Support this one instead" not in body
-        assert proposal.get_absolute_url() in body
-    else:
-        assert f'<form method="post" action="{vote_url}">' in body
-        assert "csrfmiddlewaretoken" in body
-        assert "Support this one instead" in body
+    assert body.startswith('<details class="similar-proposals"') and "<details class" in body
+    assert " open" not in body.split(">", 1)[0]  # closed until the resident opens it
+    assert "similar open proposal" in body
+    # Supporting happens on the proposal's page, in a new tab: no form here posts and navigates away.
+    assert "<form" not in body and "Support this one instead" not in body
+    assert f'href="{proposal.get_absolute_url()}" target="_blank" rel="noopener"' in body
+
+
+def test_similar_fragment_leaves_out_proposals_whose_voting_is_closed(client, world):
+    for status in (ProposalStatus.ACCEPTED, ProposalStatus.PILOTING, ProposalStatus.COMPLETED):
+        world["alley_light"].status = status
+        world["alley_light"].save(update_fields=["status"])
+        body = client.get(SIMILAR, {"title": "가로등 고장"}).content.decode()
+        assert "골목 가로등 고장" not in body, status
 
 
 @pytest.mark.parametrize("title", ["", "가로", "ab", "  x ", "!!!!", "***"])
@@ -264,4 +269,4 @@ def test_similar_fragment_query_count_is_constant(client, django_assert_num_quer
         ProposalFactory(title=f"Broken street light {number}", area=DongFactory(), category=CategoryFactory())
     with django_assert_num_queries(len(baseline)):
         body = client.get(SIMILAR, {"title": "broken street light"}).content.decode()
-    assert body.count('class="card"') == 5
+    assert body.count("<li>") == 5

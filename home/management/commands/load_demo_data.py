@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from home import demo
+from livinglab.demo import builders
 
 
 class Command(BaseCommand):
@@ -23,11 +24,8 @@ class Command(BaseCommand):
             raise CommandError("Refusing to load demo data with known passwords under production settings.")
         try:
             with transaction.atomic():
-                demo.build_pages()
-                demo.build_areas()
-                demo.build_categories()
-                users = demo.build_users()
-                for build in demo_builders():
+                users = demo.build_site()
+                for build in builders():
                     build(users=users, stdout=self.stdout)
         except demo.DemoDataRefused as exc:
             raise CommandError(str(exc)) from exc
@@ -36,21 +34,3 @@ class Command(BaseCommand):
             self.stdout.write("Demo accounts (development only):")
             for email, _name, role, _f, _o in demo.DEMO_USERS:
                 self.stdout.write(f"  {role:<14} {email}  password: {demo.DEMO_PASSWORD}")
-
-
-def demo_builders():
-    """The apps' own demo builders, each taking the demo users; run in this order."""
-    builders = []
-    try:
-        from proposals.demo import build as build_proposals
-    except ImportError:
-        pass
-    else:
-        builders.append(build_proposals)
-    try:
-        from pilots.demo import build as build_pilots
-    except ImportError:
-        pass
-    else:
-        builders.append(build_pilots)
-    return builders

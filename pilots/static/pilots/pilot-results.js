@@ -23,7 +23,7 @@
             backgroundColor: "rgba(11, 92, 173, 0.12)",
             pointRadius: 3,
             fill: true,
-            tension: 0.2
+            tension: 0  // measured values joined by straight lines: a curve would invent values between them
           }]
         },
         options: {
@@ -33,7 +33,12 @@
           plugins: { legend: { display: false } },
           scales: {
             x: { ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: 6 } },
-            y: { title: { display: Boolean(data.unit), text: data.unit } }
+            y: {
+              title: { display: Boolean(data.unit), text: data.unit },
+              // Counts start at zero and tick in whole numbers; other measures keep a zoomed axis.
+              beginAtZero: Boolean(data.counts),
+              ticks: data.counts ? { precision: 0 } : {}
+            }
           }
         }
       });

@@ -13,11 +13,15 @@
     container.classList.add("map-tiles-failed");
   }
 
-  function init() {
-    var container = document.getElementById("proposal-map");
-    var source = container && document.getElementById(container.dataset.points);
-    if (!container || !source || !window.L) return;
-    var points = JSON.parse(source.textContent);
+  function popupLink(title, url) {
+    // Titles are residents' words: build the popup from text, never from HTML.
+    var link = document.createElement("a");
+    link.href = url;
+    link.textContent = title;
+    return link;
+  }
+
+  function showMap(container, points, clustered) {
     if (!points.length) return;
     container.hidden = false;
     container.setAttribute("role", "region");
@@ -32,18 +36,42 @@
     tiles.addTo(map);
 
     var markers = points.map(function (point) {
-      // Titles are residents' words: build the popup from text, never from HTML.
-      var link = document.createElement("a");
-      link.href = point.url;
-      link.textContent = point.title;
-      return window.L.marker([point.lat, point.lng], { title: point.title, alt: point.title }).bindPopup(link);
+      return window.L.marker([point.lat, point.lng], { title: point.title, alt: point.title })
+        .bindPopup(popupLink(point.title, point.url));
     });
-    var group = window.L.featureGroup(markers).addTo(map);
+    var group = clustered && window.L.markerClusterGroup ? window.L.markerClusterGroup() : window.L.featureGroup();
+    markers.forEach(function (marker) { group.addLayer(marker); });
+    group.addTo(map);
     if (points.length === 1) {
       map.setView([points[0].lat, points[0].lng], 16);
     } else {
       map.fitBounds(group.getBounds(), { padding: [24, 24], maxZoom: 16 });
     }
+    container.dataset.ready = String(points.length);  // a DOM mark the browser tests wait on
+  }
+
+  function init() {
+    var container = document.getElementById("proposal-map");
+    if (!container || !window.L) return;
+    if (container.dataset.pointsUrl) {
+      // The list's points: a cached GeoJSON document, clustered so hundreds of markers stay readable.
+      fetch(container.dataset.pointsUrl, { headers: { Accept: "application/geo+json" } })
+        .then(function (response) { return response.ok ? response.json() : { features: [] }; })
+        .then(function (data) {
+          showMap(container, data.features.map(function (feature) {
+            return {
+              lat: feature.geometry.coordinates[1],
+              lng: feature.geometry.coordinates[0],
+              title: feature.properties.title,
+              url: feature.properties.url,
+            };
+          }), true);
+        })
+        .catch(function () { /* the cards name each area and link to its spot */ });
+      return;
+    }
+    var source = document.getElementById(container.dataset.points);
+    if (source) showMap(container, JSON.parse(source.textContent), false);
   }
 
   /* The submission form's picker: tapping the map fills in the latitude and longitude inputs, which stay

@@ -6,73 +6,104 @@ import sys
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from elasticsearch import ApiError, NotFoundError, TransportError
+from elasticsearch.helpers import streaming_bulk
 from tqdm import tqdm
 
 from proposals.models import Proposal
-from search.models import IndexOutbox
+from search.backends.elasticsearch import get_client
+from search.documents import bulk_index_actions, cluster_has_nori, new_index_name, proposal_index, proposals_alias
+from search.indexing import replay_outbox
+from search.models import IndexOutbox, IndexRebuild
+from search.search_text import refresh_search_text, stale_proposal_ids
+from search.tasks import replay_search_outbox
 
 REBUILD_CHUNK = 500
 
 
 def rebuild_actions(index: str, *, chunk_size: int = 2000):
     """Bulk "index" actions for every public proposal, read from the database in chunks."""
-    from search.documents import index_action
-
-    proposals = Proposal.objects.public().select_related("category", "area", "area__parent").order_by("pk")
-    for proposal in proposals.iterator(chunk_size=chunk_size):
-        yield index_action(proposal, index)
+    yield from bulk_index_actions(Proposal.objects.public(), index, chunk_size=chunk_size)
 
 
 class Command(BaseCommand):
     help = (
         "Maintain the Elasticsearch index of proposals: --rebuild fills a new index through bulk requests and "
-        "swaps the alias to it, --sync replays writes queued while the cluster was unreachable, --check compares "
+        "swaps the alias to it, --sync queues a background replay of writes queued while the cluster was unreachable "
+        "(--inline replays them here), --check compares "
         "the number of public proposals in the database and in the index."
     )
 
     def add_arguments(self, parser):
         mode = parser.add_mutually_exclusive_group(required=True)
         mode.add_argument("--rebuild", action="store_true", help="Build a new index and swap the alias to it.")
-        mode.add_argument("--sync", action="store_true", help="Replay the outbox of pending index writes.")
+        mode.add_argument(
+            "--sync",
+            action="store_true",
+            help="Queue a background task (run by the task worker) that replays the outbox of pending index writes.",
+        )
         mode.add_argument("--check", action="store_true", help="Compare database and index counts; exit 1 if off.")
+        mode.add_argument(
+            "--analyse",
+            action="store_true",
+            help="Analyse proposals the database backend has no Korean analysis for (bulk loads, a new analyser).",
+        )
         parser.add_argument(
             "--timeout", type=float, default=30.0, help="Seconds to wait for each cluster request (default 30)."
         )
         parser.add_argument("--no-progress", action="store_true", help="Do not show the progress bar.")
+        parser.add_argument(
+            "--inline",
+            action="store_true",
+            help="With --sync: replay here and now instead of in the worker, and fail if writes stay pending.",
+        )
 
     def handle(self, *args, rebuild: bool, sync: bool, check: bool, timeout: float, no_progress: bool, **options):
+        if options["inline"] and not sync:
+            raise CommandError("--inline goes with --sync.")
+        if options.get("analyse"):
+            self.analyse()
+            return
         if not settings.ELASTICSEARCH_URL:
             self.stdout.write(
                 "No Elasticsearch cluster is configured (ELASTICSEARCH_URL is empty): proposal search runs on "
                 "the database, so there is no index to rebuild, sync or check."
             )
             return
-        from elasticsearch import ApiError, TransportError
-
-        from search.backends.elasticsearch import get_client
 
         client = get_client(timeout=timeout)
         try:
             if rebuild:
                 self.rebuild(client, progress=not no_progress)
-            elif sync:
+            elif sync and options["inline"]:
                 self.sync(client)
+            elif sync:
+                self.queue_sync()
             else:
-                self.check(client)
+                self.check_counts(client)
         except (ApiError, TransportError) as exc:
             raise CommandError(f"The Elasticsearch cluster at {settings.ELASTICSEARCH_URL} failed: {exc}") from exc
 
     def rebuild(self, client, *, progress: bool):
-        from elasticsearch import NotFoundError
-        from elasticsearch.helpers import streaming_bulk
-
-        from search.documents import new_index_name, proposal_index, proposals_alias
 
         started = timezone.now()
         alias = proposals_alias()
         name = new_index_name(started)
-        proposal_index(name).create(using=client)
-        self.stdout.write(f"Created index {name}.")
+        nori = cluster_has_nori(client)
+        rebuild = IndexRebuild.objects.create(started_at=started)
+        try:
+            proposal_index(name, nori=nori).create(using=client)
+            self.stdout.write(f"Created index {name} ({'Nori' if nori else 'CJK bigram'} analysis).")
+            self.fill_and_swap(client, name=name, alias=alias, started=started, progress=progress)
+        finally:
+            rebuild.finished_at = timezone.now()
+            rebuild.save(update_fields=["finished_at"])
+        # Writes made while the bulk fill ran were queued (IndexRebuild.running): they go to the new index now.
+        report = replay_outbox(client=client)
+        self.stdout.write(f"Replayed {report.sent} writes made during the rebuild; {report.failed} still pending.")
+
+    def fill_and_swap(self, client, *, name: str, alias: str, started, progress: bool):
+
         total = Proposal.objects.public().count()
         errors = []
         # tqdm redraws one line with "\r"; it writes to the raw stream under the command's stderr wrapper.
@@ -103,12 +134,16 @@ class Command(BaseCommand):
         except NotFoundError:
             old = []
         actions = [{"remove": {"index": index, "alias": alias}} for index in old]
+        if not old and client.indices.exists(index=alias):
+            # A concrete index holds the alias's name (auto-created by an early write): an alias cannot be added
+            # beside it, so it goes in the same atomic request.
+            actions.append({"remove_index": {"index": alias}})
         actions.append({"add": {"index": name, "alias": alias}})
         # One request: search sees either the old index or the new one, never none.
         client.indices.update_aliases(actions=actions)
         for index in old:
             client.indices.delete(index=index)
-        # Writes queued before the rebuild started are in the new index already; later ones stay queued.
+        # Writes queued before the rebuild started are in the new index already; later ones are replayed next.
         cleared, _ = IndexOutbox.objects.filter(updated_at__lt=started).delete()
         self.stdout.write(
             self.style.SUCCESS(
@@ -118,9 +153,27 @@ class Command(BaseCommand):
             )
         )
 
-    def sync(self, client):
-        from search.indexing import replay_outbox
+    def analyse(self):
+        """Fill ProposalSearchText for proposals written without the signal (bulk_create) or by older rules."""
+        stale = stale_proposal_ids()
+        written = refresh_search_text(stale)
+        self.stdout.write(self.style.SUCCESS(f"Analysed {written} proposals for the database search backend."))
 
+    def queue_sync(self):
+        """The replay runs in the task worker, like every replay the site starts (``search.tasks``)."""
+        pending = IndexOutbox.objects.count()
+        if not pending:
+            self.stdout.write("The outbox is empty: the index is up to date.")
+            return
+        result = replay_search_outbox.enqueue()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Queued the replay of {pending} pending index writes as background task {result.id}; the task "
+                "worker sends them (run with --inline to replay here instead)."
+            )
+        )
+
+    def sync(self, client):
         pending = IndexOutbox.objects.count()
         if not pending:
             self.stdout.write("The outbox is empty: the index is up to date.")
@@ -132,8 +185,7 @@ class Command(BaseCommand):
             raise CommandError(message)
         self.stdout.write(self.style.SUCCESS(message))
 
-    def check(self, client):
-        from search.documents import proposals_alias
+    def check_counts(self, client):  # not `check`: that is BaseCommand.check, run before handle()
 
         in_database = Proposal.objects.public().count()
         in_index = client.count(index=proposals_alias())["count"]

@@ -1,0 +1,116 @@
+"""Versioned consent to the terms of use and the privacy notice.
+
+The current versions are settings (``LEGAL_DOCUMENTS``); their texts are the Wagtail pages at ``/terms/``
+and ``/privacy/``. Sign-up records the acceptance of both; when a version changes, a signed-in person is sent
+to accept the new text before they post again. One place asks: ``accounts.middleware.ConsentMiddleware``
+stops every unsafe request (POST, PUT, PATCH, DELETE) from someone who has not accepted the current
+versions, whichever app the route belongs to; reading never needs it. Pages that open a form to fill in
+also ask on GET (``proposals.views.participation``), so nobody writes a long text only to be stopped.
+
+Exempt (``posting_needs_consent``): the consent page itself, managing one's own account, data and reading
+settings, withdrawing from something (cancel, unfollow, leave a lab), and the staff tools (the Wagtail
+admin and the desk). Desk staff act for a resident who signed the paper consent at registration and is not
+at the screen to read a web page; the staff member's own terms are their employment, not the site's.
+"""
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib import messages
+from django.db import transaction
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
+from django_htmx.http import HttpResponseClientRedirect
+
+from .models import Consent, LegalDocument
+
+DOCUMENT_URLS = {LegalDocument.TERMS: "/terms/", LegalDocument.PRIVACY: "/privacy/"}
+
+
+def current_versions() -> dict[str, str]:
+    return dict(settings.LEGAL_DOCUMENTS)
+
+
+def missing_documents(user) -> list[str]:
+    """The documents whose current version ``user`` has not accepted (none for visitors)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    cached = getattr(user, "_livinglab_missing_consents", None)
+    if cached is None:
+        versions = current_versions()
+        accepted = set(Consent.objects.filter(user=user, document__in=versions).values_list("document", "version"))
+        cached = [doc for doc, version in versions.items() if (doc, version) not in accepted]
+        user._livinglab_missing_consents = cached
+    return cached
+
+
+def record_consent(user, documents=None) -> list[Consent]:
+    """Store ``user``'s acceptance of the current version of ``documents`` (all by default), now."""
+    versions = current_versions()
+    documents = list(documents or versions)
+    with transaction.atomic():
+        rows = [
+            Consent.objects.get_or_create(user=user, document=doc, version=versions[doc])[0]
+            for doc in documents
+            if doc in versions
+        ]
+    user._livinglab_missing_consents = None
+    return rows
+
+
+# Posting to these never needs the current terms (see the module's docstring).
+EXEMPT_URL_NAMES = frozenset(
+    {
+        "accounts:consent",
+        "accounts:delete",
+        "accounts:reading",
+        "accounts:profile",
+        "set_language",
+        "notifications:mark_read",
+        "notifications:mark_all_read",
+        "notifications:preferences",
+        "notifications:unfollow",
+        "codesign:cancel",
+        "codesign:withdraw",
+        "proposals:unvote",
+        "proposals:withdraw",
+        "proposals:comment_remove",
+    }
+)
+EXEMPT_PATH_PREFIXES = ("/admin/", "/accounts/", "/desk/")
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def posting_needs_consent(request) -> bool:
+    """Whether this request posts something that needs the current terms (whether they are accepted aside)."""
+    if request.method not in UNSAFE_METHODS or request.path.startswith(EXEMPT_PATH_PREFIXES):
+        return False
+    match = getattr(request, "resolver_match", None)
+    return not (match is not None and match.view_name in EXEMPT_URL_NAMES)
+
+
+def _back(request) -> str:
+    """Where to return after accepting: this page on GET; for a post, the page it was sent from."""
+    if request.method == "GET":
+        back = request.get_full_path()
+    else:
+        back = request.headers.get("HX-Current-URL") or request.headers.get("Referer") or "/"
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=False):
+        return "/"
+    parts = urlsplit(back)  # the same site's page, as a path (a Referer is absolute)
+    return f"{parts.path or '/'}?{parts.query}" if parts.query else parts.path or "/"
+
+
+def consent_redirect(request):
+    """Send the person to accept the current terms, then back: htmx through HX-Redirect, forms by a redirect."""
+    target = f"{reverse('accounts:consent')}?{urlencode({'next': _back(request)})}"
+    message = _("The terms of use or the privacy notice changed. Please read and accept them to take part again.")
+    if getattr(request, "htmx", False):
+        response = HttpResponseClientRedirect(target)
+        response.content = message.encode()
+        response["Content-Type"] = "text/plain; charset=utf-8"
+        return response
+    messages.info(request, message)
+    return redirect(target)

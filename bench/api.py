@@ -1,0 +1,203 @@
+#!/usr/bin/env python
+"""bench/api: the public API's proposal pages and the proposals CSV build with 100,000 proposals.
+
+Creates its own database (PostgreSQL by default, a fresh name each run; refuses to touch one that exists),
+fills it with the same generator as bench/search, measures in-process (Django's test client, the whole
+middleware stack) p50/p95 of a 100-proposal page for several orderings, filters and a deep cursor, with the
+number of queries each took, then builds the full proposals CSV and reports rows/s and the peak Python
+memory the build allocated. Drops the database it created at the end, and only that one.
+
+    .venv/bin/python bench/api.py                         # PostgreSQL on 127.0.0.1:5432 as postgres
+    .venv/bin/python bench/api.py --engine sqlite          # a temporary SQLite file
+    .venv/bin/python bench/api.py --proposals 20000 --repeat 30
+    .venv/bin/python bench/api.py --only csv                # the proposals CSV build alone
+
+BENCH_POSTGRES_URL overrides the server (without a database name).
+"""
+
+import argparse
+import importlib.util
+import os
+import platform
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def load_generator():
+    """bench/search's proposal generator (its module name would shadow the ``search`` app, hence by path)."""
+    spec = importlib.util.spec_from_file_location("bench_search_generator", ROOT / "bench" / "search.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def create_postgres(admin_url: str) -> str:
+    import psycopg
+
+    name = f"ll_bench_api_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin_url + "/postgres", autocommit=True) as connection:
+        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if exists:
+            raise SystemExit(f"database {name} exists; not touching it")
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return name
+
+
+def drop_postgres(admin_url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url + "/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def timed(function, repeat: int) -> tuple[float, float, int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(3):
+        function()
+    timings, queries = [], set()
+    for _ in range(repeat):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            function()
+            timings.append((time.perf_counter() - started) * 1000)
+        queries.add(len(captured))
+    timings.sort()
+    p95 = statistics.quantiles(timings, n=20)[-1]
+    return statistics.median(timings), p95, max(queries) if len(queries) == 1 else -1
+
+
+def page_cases(client):
+    def get(query):
+        def call():
+            response = client.get("/api/v1/proposals/", query)
+            assert response.status_code == 200, response.content[:300]
+            return response
+
+        return call
+
+    deep = {"page_size": 100}
+    for _ in range(50):  # follow up to 50 pages: the cursor of page 51
+        cursor = client.get("/api/v1/proposals/", deep).json()["next_cursor"]
+        if not cursor:
+            break
+        deep["cursor"] = cursor
+    return [
+        ("newest first", get({"page_size": 100})),
+        ("most votes", get({"page_size": 100, "ordering": "-vote_count"})),
+        (
+            "district + category + status",
+            get({"page_size": 100, "area": "seongdong-gu", "category": "safety", "status": "published"}),
+        ),
+        ("bounding box", get({"page_size": 100, "bbox": "127.00,37.52,127.06,37.58"})),
+        ("page 51 by cursor", get(deep)),
+        ("GeoJSON, newest first", lambda: client.get("/api/v1/proposals/geojson/", {"page_size": 100})),
+    ]
+
+
+def csv_build() -> tuple[int, float, float, int, int]:
+    """Rows, rows/s (wall clock), rows per second of this process's CPU time, peak memory, bytes."""
+    from django.utils import timezone
+
+    from opendata.build import build_file, state_of
+    from opendata.datasets import PROPOSALS
+
+    state = state_of(PROPOSALS)
+    started, cpu_started = time.perf_counter(), time.process_time()
+    record = build_file(PROPOSALS, "csv", state=state, built_at=timezone.now())
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    tracemalloc.start()
+    build_file(PROPOSALS, "csv", state=state, built_at=timezone.now())
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return record.rows, record.rows / elapsed, record.rows / cpu, peak, record.size
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--proposals", type=int, default=100_000)
+    parser.add_argument("--engine", choices=["postgres", "sqlite"], default="postgres")
+    parser.add_argument("--repeat", type=int, default=50)
+    parser.add_argument("--only", choices=["pages", "csv"], help="Measure only the API pages or only the CSV build.")
+    args = parser.parse_args()
+
+    admin_url = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
+    workdir = Path(tempfile.mkdtemp(prefix="bench-api-"))
+    database = create_postgres(admin_url) if args.engine == "postgres" else None
+    url = f"{admin_url}/{database}" if database else f"sqlite:///{workdir / 'bench.sqlite3'}"
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="livinglab.settings.test",
+        DATABASE_URL=url,
+        REDIS_URL="",
+        ELASTICSEARCH_URL="",
+        API_RATE_LIMIT="100000000/m",
+        OPENDATA_ROOT=str(workdir / "opendata"),
+    )
+    try:
+        run(args, workdir)
+    finally:
+        if database:
+            from django.db import connections
+
+            connections.close_all()
+            drop_postgres(admin_url, database)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def run(args, workdir: Path) -> None:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    load_generator().populate(args.proposals)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")  # every table: the area join misestimated without it
+    print(f"set up {args.proposals} proposals in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+
+    client = Client()
+    rows = []
+    for label, function in page_cases(client) if args.only != "csv" else []:
+        p50, p95, queries = timed(function, args.repeat)
+        rows.append((label, p50, p95, queries))
+        print(f"{label}: p50 {p50:.1f} ms, p95 {p95:.1f} ms, {queries} queries", file=sys.stderr)
+
+    engine = connection.vendor
+    if engine == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            engine += " " + cursor.fetchone()[0]
+    print(f"Machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}, {engine}")
+    print(f"Proposals: {args.proposals:,}; {args.repeat} timed requests per case after 3 warm-ups.\n")
+    if rows:
+        print("| page of 100 proposals | p50 (ms) | p95 (ms) | queries |")
+        print("|---|---:|---:|---:|")
+        for label, p50, p95, queries in rows:
+            print(f"| {label} | {p50:.1f} | {p95:.1f} | {queries} |")
+    if args.only == "pages":
+        return
+    csv_rows, rate, cpu_rate, peak, size = csv_build()
+    print(
+        f"\nProposals CSV: {csv_rows:,} public rows, {size / 1e6:.1f} MB, built at {rate:,.0f} rows/s "
+        f"({cpu_rate:,.0f} rows per CPU-second of the Python process); "
+        f"peak Python memory allocated during the build {peak / 1e6:.1f} MB."
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,737 @@
+"""bench/run: every main job beside its floor, measured in the same run, at several data sizes.
+
+    bench/run                                    # 1k, 10k and 100k proposals, daphne and gunicorn+uvicorn
+    bench/run --sizes 1000 10000 --repeat 10 --vote-seconds 5 --servers daphne gunicorn
+
+For each run it creates its own PostgreSQL database (``ll_bench_run_<random>``; it refuses a name that
+exists), migrates it, and grows the data to each size in turn: proposals with Korean (80 %) and English
+(20 %) text, about 4.9 votes and one comment per proposal, follows for authors and voters, one proposal
+with 200 comments (150 top-level, 50 replies), and the demo site's pages (a pilot page). At each size:
+
+- pages (one client, in-process through the whole middleware stack with Django's test client): p50 of the
+  page, of a minimal view over the same rows (``bench/floor_views.py``), and of the page's own SQL replayed
+  with psycopg on one connection (captured from the page's request);
+- votes (8 and 32 clients over HTTP against each ASGI server, keep-alive connections, each vote a new
+  (user, proposal) pair): votes/s and p95, beside the vote's transaction replayed with psycopg by as many
+  threads; afterwards every proposal's ``vote_count`` is checked against its votes.
+
+It prints a table (project, floor, ratio, load average) and writes JSON (``--json``, default
+``bench/results/run-<time>.json``). The database it created is dropped at the end, and only that one.
+BENCH_POSTGRES_URL overrides the server (without a database name); REDIS_URL, if set, carries the cache and
+the channel layer as in production.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import random
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+CSRF_TOKEN = "benchruncsrftoken0123456789abcde"  # noqa: S105 - any 32 characters: cookie and header agree
+PAGE_SIZE = 20
+DETAIL_COMMENTS = 200
+
+
+# --- the database it owns ------------------------------------------------------------------------------
+
+
+class OwnDatabase:
+    """A database this run created; ``drop`` refuses any other name."""
+
+    def __init__(self, admin_url: str, prefix: str = "ll_bench_run"):
+        import psycopg
+
+        self.admin_url = admin_url
+        self.name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(admin_url + "/postgres", autocommit=True) as connection:
+            if connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [self.name]).fetchone():
+                raise SystemExit(f"database {self.name} exists; bench/run only drops databases it created")
+            connection.execute(f'CREATE DATABASE "{self.name}"')
+        self.created = True
+
+    @property
+    def url(self) -> str:
+        return f"{self.admin_url}/{self.name}"
+
+    def drop(self) -> None:
+        import psycopg
+
+        if not self.created:
+            return
+        with psycopg.connect(self.admin_url + "/postgres", autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+        self.created = False
+
+
+def load_text_generator():
+    """bench/search's Korean/English text generator (loaded by path: its name would shadow the search app)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_search_generator", ROOT / "bench" / "search.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# --- data ----------------------------------------------------------------------------------------------
+
+
+def grow_to(size: int, rng: random.Random, generator) -> dict:
+    """Add proposals (and their users, votes, comments, follows) until there are ``size`` of them."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+    from django.db import connection
+    from django.utils import timezone
+
+    from proposals.models import Area, Category, Comment, Proposal
+
+    User = get_user_model()
+    started = time.perf_counter()
+    have = Proposal.objects.count()
+    users_wanted = max(200, size // 50)
+    users_have = User.objects.filter(email__startswith="bench").count()
+    unusable = make_password(None)
+    User.objects.bulk_create(
+        [
+            User(
+                email=f"bench{n}@example.org", display_name=f"주민 {n}" if n % 5 else f"Resident {n}", password=unusable
+            )
+            for n in range(users_have, users_wanted)
+        ],
+        batch_size=2000,
+    )
+    users = list(User.objects.filter(email__startswith="bench").values_list("pk", flat=True))
+    categories = list(Category.objects.all())
+    dongs = list(Area.objects.filter(parent__isnull=False)) or list(Area.objects.all())
+    statuses = [status for status, weight in generator.STATUSES for _ in range(weight)]
+    now = timezone.now()
+    last_id = Proposal.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    batch = []
+    for _ in range(max(size - have, 0)):
+        title, description = generator.make_text(rng)
+        point = None
+        if rng.random() < 0.7:
+            point = (generator.CENTRE[0] + rng.uniform(-0.08, 0.08), generator.CENTRE[1] + rng.uniform(-0.1, 0.1))
+        batch.append(
+            Proposal(
+                title=title,
+                description=description,
+                category=rng.choice(categories),
+                area=rng.choice(dongs),
+                author_id=rng.choice(users),
+                status=rng.choice(statuses),
+                is_hidden=rng.random() < 0.03,
+                latitude=round(point[0], 6) if point else None,
+                longitude=round(point[1], 6) if point else None,
+                created_at=now - timedelta(minutes=rng.randint(0, 2 * 365 * 24 * 60)),
+            )
+        )
+        if len(batch) == 5000:
+            Proposal.objects.bulk_create(batch)
+            batch = []
+    if batch:
+        Proposal.objects.bulk_create(batch)
+    new_ids = list(Proposal.objects.filter(pk__gt=last_id).values_list("pk", flat=True))
+    comments = []
+    for pk in new_ids:
+        for _ in range(int(rng.random() ** 2 * 3)):
+            korean = rng.random() < 0.8
+            comments.append(
+                Comment(
+                    proposal_id=pk,
+                    author_id=rng.choice(users),
+                    author_role="resident",
+                    body=rng.choice(generator.SENTENCES if korean else generator.EN_SENTENCES),
+                    created_at=now - timedelta(minutes=rng.randint(0, 60 * 24 * 300)),
+                )
+            )
+        if len(comments) >= 5000:
+            Comment.objects.bulk_create(comments)
+            comments = []
+    if comments:
+        Comment.objects.bulk_create(comments)
+    with connection.cursor() as cursor:
+        # About 4.9 votes per proposal, skewed (most have a few, some many), never twice by one person.
+        cursor.execute(
+            """
+            WITH voters AS (SELECT array_agg(id) AS ids FROM accounts_user WHERE email LIKE 'bench%%')
+            INSERT INTO proposals_vote (user_id, proposal_id, created_at)
+            SELECT voters.ids[1 + floor(random() * array_length(voters.ids, 1))::int], p.id, now()
+            FROM voters, proposals_proposal p
+            CROSS JOIN LATERAL generate_series(1, floor(power(random(), 3) * 24 + p.id * 0)::int) g
+            WHERE p.id > %s
+            ON CONFLICT DO NOTHING
+            """,
+            [last_id],
+        )
+        cursor.execute(
+            """
+            UPDATE proposals_proposal p SET vote_count = c.n
+            FROM (SELECT proposal_id, count(*) AS n FROM proposals_vote GROUP BY proposal_id) c
+            WHERE c.proposal_id = p.id AND p.id > %s
+            """,
+            [last_id],
+        )
+        cursor.execute(
+            """
+            UPDATE proposals_proposal p SET comment_count = c.n
+            FROM (SELECT proposal_id, count(*) AS n FROM proposals_comment WHERE NOT is_hidden AND NOT is_removed
+                  GROUP BY proposal_id) c
+            WHERE c.proposal_id = p.id AND p.id > %s
+            """,
+            [last_id],
+        )
+        cursor.execute(
+            """
+            INSERT INTO notifications_follow (user_id, proposal_id, created_at)
+            SELECT user_id, proposal_id, now() FROM proposals_vote WHERE proposal_id > %s
+            UNION SELECT author_id, id, now() FROM proposals_proposal WHERE id > %s
+            ON CONFLICT DO NOTHING
+            """,
+            [last_id, last_id],
+        )
+    from search.search_text import refresh_search_text, stale_proposal_ids
+
+    refresh_search_text(stale_proposal_ids())
+    with connection.cursor() as cursor:
+        for table in ("proposals_proposal", "proposals_vote", "proposals_comment", "notifications_follow"):
+            cursor.execute(f"VACUUM ANALYZE {table}")
+        cursor.execute("VACUUM ANALYZE search_proposalsearchtext")
+    return {"proposals": size, "users": len(users), "seconds": round(time.perf_counter() - started, 1)}
+
+
+def detail_proposal(rng: random.Random, generator) -> int:
+    """A public proposal with exactly 200 visible comments: 150 top-level, 50 replies."""
+    from django.db.models import F
+
+    from proposals.models import Comment, Proposal
+
+    proposal = Proposal.objects.public().filter(status="published").order_by("pk").first()
+    users = list(Proposal.objects.values_list("author_id", flat=True).distinct()[:200])
+    Comment.objects.filter(proposal=proposal).delete()
+    top = Comment.objects.bulk_create(
+        [
+            Comment(
+                proposal=proposal,
+                author_id=rng.choice(users),
+                author_role="resident",
+                body=" ".join(rng.sample(generator.SENTENCES, 2)),
+            )
+            for _ in range(150)
+        ]
+    )
+    Comment.objects.bulk_create(
+        [
+            Comment(
+                proposal=proposal,
+                parent=rng.choice(top),
+                author_id=rng.choice(users),
+                author_role="resident",
+                body=rng.choice(generator.EN_SENTENCES),
+            )
+            for _ in range(DETAIL_COMMENTS - 150)
+        ]
+    )
+    Proposal.objects.filter(pk=proposal.pk).update(comment_count=DETAIL_COMMENTS + F("comment_count") * 0)
+    return proposal.pk
+
+
+# --- measuring pages -------------------------------------------------------------------------------------
+
+
+def p50_p95(timings: list[float]) -> tuple[float, float]:
+    timings = sorted(timings)
+    p95 = statistics.quantiles(timings, n=20)[-1] if len(timings) >= 2 else timings[0]
+    return round(statistics.median(timings), 2), round(p95, 2)
+
+
+def time_get(client, path: str, repeat: int) -> dict:
+    from django.db import connection
+
+    for _ in range(2):
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+    captured = []
+
+    def record(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        captured.append(connection.ops.last_executed_query(context["cursor"], sql, params))
+        return result
+
+    # A wrapper, not CaptureQueriesContext: the request closes its connection (back to the pool) at its end.
+    with connection.execute_wrapper(record):
+        client.get(path)
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        client.get(path)
+        timings.append((time.perf_counter() - started) * 1000)
+    p50, p95 = p50_p95(timings)
+    return {"p50": p50, "p95": p95, "queries": len(captured), "sql": captured}
+
+
+def replay_sql(database_url: str, statements: list[str], repeat: int) -> float:
+    """p50 (ms) of the page's own reads replayed on one psycopg connection (writes are skipped)."""
+    import psycopg
+
+    reads = [sql for sql in statements if sql.lstrip().upper().startswith(("SELECT", "WITH"))]
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        timings = []
+        for round_ in range(repeat + 2):
+            started = time.perf_counter()
+            for sql in reads:
+                connection.execute(sql).fetchall()  # no parameters: sent as captured
+            if round_ >= 2:
+                timings.append((time.perf_counter() - started) * 1000)
+    return p50_p95(timings)[0]
+
+
+def page_jobs(detail_pk: int, pilot_pk: int | None) -> list[tuple[str, str, str]]:
+    """(job, the page, its minimal-view floor)."""
+    deep = 500
+    jobs = [
+        ("list, default", "/proposals/", "/bench-floor/list/"),
+        (
+            "list, filtered",
+            "/proposals/?category=safety&status=published",
+            "/bench-floor/list/?category=safety&status=published",
+        ),
+        ("list, sorted by votes", "/proposals/?sort=votes", "/bench-floor/list/?sort=votes"),
+        (
+            f"list, page {deep} by votes",
+            f"/proposals/?sort=votes&page={deep}",
+            f"/bench-floor/list/?sort=votes&page={deep}",
+        ),
+        (f"detail, {DETAIL_COMMENTS} comments", f"/proposals/{detail_pk}/", f"/bench-floor/detail/{detail_pk}/"),
+        ("search page `가로등`", "/search/?q=가로등", "/bench-floor/search/?q=가로등"),
+        ("API /api/v1/proposals/", "/api/v1/proposals/", "/bench-floor/api/"),
+    ]
+    if pilot_pk:
+        from wagtail.models import Page
+
+        jobs.append(("pilot page", Page.objects.get(pk=pilot_pk).url, f"/bench-floor/pilot/{pilot_pk}/"))
+    return jobs
+
+
+def measure_pages(database_url: str, jobs, repeat: int, size: int) -> list[dict]:
+    from django.core.cache import cache
+    from django.test import Client
+
+    client = Client()
+    rows = []
+    for job, path, floor_path in jobs:
+        if size < 20 * 500 and "page 500" in job:
+            path, floor_path = (p.replace("page=500", f"page={max(size // 40, 1)}") for p in (path, floor_path))
+        load = os.getloadavg()[0]
+        cache.clear()
+        page = time_get(client, path, repeat)
+        floor = time_get(client, floor_path, repeat)
+        sql = replay_sql(database_url, page["sql"], repeat)
+        row = {
+            "job": job,
+            "size": size,
+            "path": path,
+            "project_p50": page["p50"],
+            "project_p95": page["p95"],
+            "queries": page["queries"],
+            "view_p50": floor["p50"],
+            "sql_p50": sql,
+            "ratio_view": round(page["p50"] / floor["p50"], 2),
+            "ratio_sql": round(page["p50"] / sql, 2) if sql else None,
+            "load": round((load + os.getloadavg()[0]) / 2, 2),
+        }
+        rows.append(row)
+        print(
+            f"  {job:<28} {page['p50']:8.1f} ms  view {floor['p50']:7.1f}  sql {sql:6.1f}  "
+            f"×{row['ratio_view']:.1f}/×{row['ratio_sql'] or 0:.1f}  q={page['queries']}  load {row['load']}",
+            file=sys.stderr,
+            flush=True,
+        )
+    return rows
+
+
+# --- measuring votes -----------------------------------------------------------------------------------
+
+
+SERVERS = {
+    "daphne": lambda port, workers: [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "livinglab.asgi:application"],
+    "gunicorn": lambda port, workers: [
+        sys.executable, "-m", "gunicorn", "livinglab.asgi:application", "-k", "uvicorn_worker.UvicornWorker",
+        "-w", str(workers), "-b", f"127.0.0.1:{port}", "--timeout", "300", "--log-level", "warning",
+    ],
+}  # fmt: skip
+
+
+def start_server(kind: str, workers: int, env: dict, log: Path) -> tuple[subprocess.Popen, int]:
+    from tests.live.servers import free_port, wait_for_port
+
+    port = free_port()
+    with log.open("ab") as output:
+        process = subprocess.Popen(
+            SERVERS[kind](port, workers), cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
+        )
+    wait_for_port(port, process=process, log=log, timeout=600)  # Django boots slowly on a busy machine
+    return process, port
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def sessions_for(user_ids: list[int]) -> list[str]:
+    from django.test import Client
+
+    from accounts.models import User
+
+    sessions = []
+    for user in User.objects.filter(pk__in=user_ids):
+        client = Client()
+        client.force_login(user)
+        sessions.append(client.cookies["sessionid"].value)
+    return sessions
+
+
+def vote_load(port: int, sessions: list[str], proposals: list[int], seconds: float) -> dict:
+    """Each client (one session, one keep-alive connection) votes on proposals it has not voted on yet.
+
+    Every client first loads a vote panel twice (imports, templates and pooled connections warm up in
+    every worker); the clock starts when all are ready.
+    """
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+    ready = threading.Barrier(len(sessions) + 1)
+    stop_at = [0.0]
+
+    def client(index: int, session: str):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        headers = {
+            "Cookie": f"sessionid={session}; csrftoken={CSRF_TOKEN}",
+            "X-CSRFToken": CSRF_TOKEN,
+            "HX-Request": "true",
+            "Content-Length": "0",
+        }
+        order = proposals[index :: len(sessions)]
+        warmed, deadline = 0, time.monotonic() + 600  # workers may take a minute to boot on a busy machine
+        while warmed < 2 and time.monotonic() < deadline:
+            try:
+                connection.request("GET", f"/proposals/{order[-1]}/fragments/vote/", headers=headers)
+                connection.getresponse().read()
+                warmed += 1
+            except (OSError, http.client.HTTPException):
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        ready.wait()
+        mine, seen = [], {}
+        for pk in order:
+            if time.monotonic() >= stop_at[0]:
+                break
+            started = time.perf_counter()
+            try:
+                connection.request("POST", f"/proposals/{pk}/vote/", headers=headers)
+                response = connection.getresponse()
+                response.read()
+                status = response.status
+            except (OSError, http.client.HTTPException):
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                status = 0
+            mine.append((time.perf_counter() - started) * 1000)
+            seen[status] = seen.get(status, 0) + 1
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+            for status, count in seen.items():
+                statuses[status] = statuses.get(status, 0) + count
+
+    threads = [threading.Thread(target=client, args=(i, s), daemon=True) for i, s in enumerate(sessions)]
+    for thread in threads:
+        thread.start()
+    ready.wait()
+    started = time.monotonic()
+    stop_at[0] = started + seconds
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    ok = statuses.get(200, 0)
+    return {
+        "votes_per_s": round(ok / elapsed, 1),
+        "p50": p50_p95(latencies)[0] if latencies else None,
+        "p95": p50_p95(latencies)[1] if latencies else None,
+        "statuses": {str(k): v for k, v in sorted(statuses.items())},
+    }
+
+
+def vote_floor(database_url: str, users: list[int], proposals: list[int], clients: int, seconds: float) -> dict:
+    """The vote's transaction by psycopg threads: insert once, count, follow; one connection per client."""
+    import psycopg
+
+    stop_at = time.monotonic() + seconds
+    latencies: list[float] = []
+    lock = threading.Lock()
+    done = [0]
+
+    def client(index: int):
+        user = users[index]
+        with psycopg.connect(database_url) as connection:
+            mine = []
+            for pk in proposals[index::clients]:
+                if time.monotonic() >= stop_at:
+                    break
+                started = time.perf_counter()
+                with connection.transaction():
+                    inserted = connection.execute(
+                        "INSERT INTO proposals_vote (user_id, proposal_id, created_at) VALUES (%s, %s, now()) "
+                        "ON CONFLICT DO NOTHING RETURNING id",
+                        [user, pk],
+                    ).fetchone()
+                    if inserted:
+                        connection.execute(
+                            "UPDATE proposals_proposal SET vote_count = vote_count + 1 WHERE id = %s RETURNING vote_count",
+                            [pk],
+                        ).fetchone()
+                        connection.execute(
+                            "INSERT INTO notifications_follow (user_id, proposal_id, created_at) VALUES (%s, %s, now()) "
+                            "ON CONFLICT DO NOTHING",
+                            [user, pk],
+                        )
+                mine.append((time.perf_counter() - started) * 1000)
+            with lock:
+                latencies.extend(mine)
+                done[0] += len(mine)
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    p50, p95 = p50_p95(latencies)
+    return {"votes_per_s": round(done[0] / elapsed, 1), "p50": p50, "p95": p95}
+
+
+def counts_exact() -> int:
+    """Proposals whose cached vote_count differs from their votes (0 when exact)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT count(*) FROM proposals_proposal p
+            LEFT JOIN (SELECT proposal_id, count(*) n FROM proposals_vote GROUP BY proposal_id) v ON v.proposal_id = p.id
+            WHERE p.vote_count <> coalesce(v.n, 0)
+            """
+        )
+        return cursor.fetchone()[0]
+
+
+def fresh_voters(count: int, tag: str) -> list[int]:
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+
+    User = get_user_model()
+    unusable = make_password(None)
+    made = User.objects.bulk_create(
+        [User(email=f"voter-{tag}-{n}@example.org", display_name=f"Voter {n}", password=unusable) for n in range(count)]
+    )
+    return [user.pk for user in made]
+
+
+def measure_votes(args, database_url: str, env: dict, directory: Path, size: int) -> list[dict]:
+    from proposals.models import Proposal
+
+    open_ids = list(Proposal.objects.open().values_list("pk", flat=True))
+    random.Random(size).shuffle(open_ids)
+    rows = []
+    for clients in args.clients:
+        load = os.getloadavg()[0]
+        floor_users = fresh_voters(clients, f"floor-{size}-{clients}")
+        floor = vote_floor(database_url, floor_users, open_ids, clients, args.vote_seconds)
+        for kind in args.servers:
+            users = fresh_voters(clients, f"{kind}-{size}-{clients}")
+            sessions = sessions_for(users)
+            process, port = start_server(kind, args.workers, env, directory / f"{kind}.log")
+            try:
+                project = vote_load(port, sessions, open_ids, args.vote_seconds)
+            finally:
+                stop_server(process)
+            wrong = counts_exact()
+            row = {
+                "job": f"vote, {clients} clients, {kind}" + (f" ×{args.workers}" if kind != "daphne" else ""),
+                "size": size,
+                "project_votes_per_s": project["votes_per_s"],
+                "project_p95": project["p95"],
+                "statuses": project["statuses"],
+                "floor_votes_per_s": floor["votes_per_s"],
+                "floor_p95": floor["p95"],
+                "ratio": round(floor["votes_per_s"] / project["votes_per_s"], 2) if project["votes_per_s"] else None,
+                "counts_wrong": wrong,
+                "load": round((load + os.getloadavg()[0]) / 2, 2),
+            }
+            rows.append(row)
+            print(
+                f"  {row['job']:<36} {project['votes_per_s']:7.1f}/s p95 {project['p95']}  floor {floor['votes_per_s']}/s "
+                f"p95 {floor['p95']}  ×{row['ratio']}  {project['statuses']}  wrong counts {wrong}  load {row['load']}",
+                file=sys.stderr,
+                flush=True,
+            )
+    return rows
+
+
+# --- report --------------------------------------------------------------------------------------------
+
+
+def table(results: dict) -> str:
+    lines = [
+        f"Machine: {results['machine']}; started {results['started']}; sizes {results['sizes']}.",
+        "",
+        "| job | proposals | project p50 (ms) | minimal view p50 | SQL p50 | × view | × SQL | queries | load |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in results["pages"]:
+        lines.append(
+            f"| {row['job']} | {row['size']:,} | {row['project_p50']:.1f} | {row['view_p50']:.1f} | {row['sql_p50']:.1f} "
+            f"| {row['ratio_view']:.1f} | {row['ratio_sql'] or 0:.1f} | {row['queries']} | {row['load']:.1f} |"
+        )
+    lines += [
+        "",
+        "| job | proposals | project votes/s | p95 (ms) | floor votes/s (psycopg) | floor p95 | × | counts wrong | load |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in results["votes"]:
+        lines.append(
+            f"| {row['job']} | {row['size']:,} | {row['project_votes_per_s']:.1f} | {row['project_p95']} "
+            f"| {row['floor_votes_per_s']:.1f} | {row['floor_p95']} | {row['ratio']} | {row['counts_wrong']} | {row['load']:.1f} |"
+        )
+    return "\n".join(lines)
+
+
+def save(results: dict, output: Path) -> None:
+    """Written after every size's pages and votes, so an interrupted run keeps what it measured."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(results, ensure_ascii=False, indent=1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    parser.add_argument("--repeat", type=int, default=15, help="timed requests per page (after 2 warm-ups)")
+    parser.add_argument("--vote-seconds", type=float, default=8)
+    parser.add_argument("--clients", type=int, nargs="+", default=[8, 32])
+    parser.add_argument("--servers", nargs="+", choices=list(SERVERS), default=["daphne", "gunicorn"])
+    parser.add_argument("--workers", type=int, default=2, help="worker processes of the multi-worker servers")
+    parser.add_argument("--skip-votes", action="store_true")
+    parser.add_argument("--skip-pages", action="store_true")
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--database-prefix", default="ll_bench_run", help="name of the database it creates: <prefix>_<random>"
+    )
+    args = parser.parse_args()
+
+    admin_url = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
+    # A terminated run still drops its database: SIGTERM unwinds through the ``finally`` below.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    directory = Path(tempfile.mkdtemp(prefix="bench-run-"))
+    database = OwnDatabase(admin_url, args.database_prefix)
+    print(f"database {database.name} (created by this run; dropped at the end)", file=sys.stderr)
+    redis_url = os.environ.get("REDIS_URL", "")
+    prefix = f"bench-run-{uuid.uuid4().hex[:8]}"
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DJANGO_ALLOW_ASYNC_UNSAFE", "PYTEST_CURRENT_TEST"}
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="bench.settings",
+        DATABASE_URL=database.url,
+        REDIS_URL=redis_url,
+        CHANNELS_PREFIX=prefix,
+        CACHE_KEY_PREFIX=prefix,
+        ELASTICSEARCH_URL="",
+        PYTHONPATH=str(ROOT),
+        LOG_LEVEL="WARNING",
+    )
+    os.environ.update(env)
+    output = args.json or ROOT / "bench" / "results" / f"run-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
+    results = {
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": (
+            f"{os.cpu_count()} cores {platform.processor() or platform.machine()}, Python {platform.python_version()}"
+        ),
+        "sizes": args.sizes,
+        "arguments": {k: v for k, v in vars(args).items() if k != "json"},
+        "data": [],
+        "pages": [],
+        "votes": [],
+    }
+    try:
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+        from django.db import connection, connections
+
+        started = time.perf_counter()
+        call_command("migrate", verbosity=0)
+        call_command("load_demo_data", quiet_credentials=True, stdout=open(os.devnull, "w"))  # noqa: SIM115
+        print(f"migrated and demo site loaded in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            results["machine"] += f", PostgreSQL {cursor.fetchone()[0]}"
+        from pilots.models import PilotPage
+
+        pilot = PilotPage.objects.live().first()
+        generator = load_text_generator()
+        rng = random.Random(args.seed)
+        for size in sorted(args.sizes):
+            data = grow_to(size, rng, generator)
+            detail_pk = detail_proposal(rng, generator)
+            results["data"].append(data)
+            print(f"{size:,} proposals ready ({data})", file=sys.stderr, flush=True)
+            if not args.skip_pages:
+                jobs = page_jobs(detail_pk, pilot.pk if pilot else None)
+                results["pages"] += measure_pages(database.url, jobs, args.repeat, size)
+                save(results, output)
+            if not args.skip_votes:
+                results["votes"] += measure_votes(args, database.url, env, directory, size)
+                save(results, output)
+        connections.close_all()
+    finally:
+        try:
+            from django.db import connections
+
+            connections.close_all()
+        except Exception:  # noqa: BLE001, S110 - Django may not be set up yet; the drop below still runs
+            pass
+        database.drop()
+        shutil.rmtree(directory, ignore_errors=True)
+    results["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+    save(results, output)
+    print(table(results))
+    print(f"\nJSON: {output}")
+
+
+if __name__ == "__main__":
+    main()

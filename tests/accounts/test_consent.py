@@ -1,0 +1,70 @@
+"""Issue 9 point 16: versioned consent to the terms and the privacy notice, at sign-up and when they change."""
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import Consent, User
+from tests.factories import ProposalFactory
+
+pytestmark = pytest.mark.django_db
+
+SIGNUP = {
+    "email": "minji@example.org",
+    "display_name": "민지",
+    "password1": "a-long-unusual-passphrase",
+    "password2": "a-long-unusual-passphrase",
+}
+
+
+def test_signing_up_stores_the_acceptance_of_each_current_version_with_its_time(client, settings):
+    settings.LEGAL_DOCUMENTS = {"terms": "2026-11-01", "privacy": "2026-10-15"}
+    response = client.post(reverse("account_signup"), {**SIGNUP, "accept_terms": "on"})
+    assert response.status_code == 302
+    user = User.objects.get(email="minji@example.org")
+    stored = {(c.document, c.version) for c in Consent.objects.filter(user=user)}
+    assert stored == {("terms", "2026-11-01"), ("privacy", "2026-10-15")}
+    assert all(c.accepted_at for c in Consent.objects.filter(user=user))
+
+
+def test_signing_up_without_accepting_creates_nothing(client):
+    response = client.post(reverse("account_signup"), SIGNUP)
+    assert response.status_code == 200
+    assert "Please accept the terms of use" in response.content.decode()
+    assert not User.objects.filter(email="minji@example.org").exists()
+
+
+def test_the_signup_form_links_the_current_versions(client, settings):
+    settings.LEGAL_DOCUMENTS = {"terms": "2027-01", "privacy": "2026-11-01"}
+    html = client.get(reverse("account_signup")).content.decode()
+    assert 'href="/terms/"' in html and "version 2027-01" in html
+
+
+def test_a_new_version_asks_before_posting_and_accepting_lets_the_person_post(client, resident, settings):
+    proposal = ProposalFactory()
+    settings.LEGAL_DOCUMENTS = {**settings.LEGAL_DOCUMENTS, "terms": "2099-01-01"}
+    client.force_login(resident)
+    # Reading needs nothing.
+    assert client.get(proposal.get_absolute_url()).status_code == 200
+    response = client.post(
+        reverse("proposals:comment", args=[proposal.pk]),
+        {"body": "Still dark here every night."},
+        HTTP_REFERER=f"http://testserver{proposal.get_absolute_url()}",
+    )
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:consent"))
+    assert not proposal.comments.exists()
+    page = client.get(response["Location"])
+    assert "Terms of use" in page.content.decode()
+    refused = client.post(reverse("accounts:consent"), {"next": proposal.get_absolute_url()})
+    assert refused.status_code == 400
+    accepted = client.post(reverse("accounts:consent"), {"accept": "on", "next": proposal.get_absolute_url()})
+    assert accepted.status_code == 302 and accepted["Location"] == proposal.get_absolute_url()
+    assert Consent.objects.filter(user=resident, document="terms", version="2099-01-01").exists()
+    client.post(reverse("proposals:comment", args=[proposal.pk]), {"body": "Still dark here every night."})
+    assert proposal.comments.count() == 1
+
+
+def test_the_consent_page_never_sends_people_off_site(client, resident):
+    client.force_login(resident)
+    response = client.post(reverse("accounts:consent"), {"accept": "on", "next": "https://evil.example/"})
+    assert response["Location"] == "/"

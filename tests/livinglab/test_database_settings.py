@@ -1,0 +1,79 @@
+"""Database and address settings read from the environment: SQLite for load, the PostgreSQL pool, origins."""
+
+from importlib import reload
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from livinglab.settings.env import database_from_env, served_origins
+
+POSTGRES = "postgres://lab@127.0.0.1:5432/lab"
+
+
+def test_sqlite_takes_the_write_lock_at_begin_in_wal_mode(monkeypatch, tmp_path):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("SQLITE_BUSY_TIMEOUT", "7.5")
+    config = database_from_env(tmp_path / "db.sqlite3")
+    assert config["ENGINE"] == "livinglab.db.sqlite3"
+    assert config["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+    assert config["OPTIONS"]["timeout"] == 7.5
+    assert "journal_mode=WAL" in config["OPTIONS"]["init_command"]
+
+
+def test_postgresql_gets_a_pool_sized_from_the_environment_and_a_lock_timeout(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", POSTGRES)
+    monkeypatch.setenv("DATABASE_POOL_MAX_SIZE", "4")
+    monkeypatch.setenv("DATABASE_POOL_MIN_SIZE", "9")
+    monkeypatch.setenv("DATABASE_POOL_TIMEOUT", "2.5")
+    config = database_from_env("unused")
+    assert config["OPTIONS"]["pool"] == {"min_size": 4, "max_size": 4, "timeout": 2.5}
+    assert config["OPTIONS"]["options"] == "-c lock_timeout=10000"
+    assert config["CONN_MAX_AGE"] == 0
+
+
+def test_persistent_connections_are_refused_beside_the_pool(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", POSTGRES)
+    monkeypatch.setenv("DATABASE_CONN_MAX_AGE", "60")
+    with pytest.raises(ImproperlyConfigured, match="must be 0 with the connection pool"):
+        database_from_env("unused")
+
+
+def test_without_the_pool_persistent_connections_are_allowed_for_an_external_pooler(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", POSTGRES)
+    monkeypatch.setenv("DATABASE_CONN_MAX_AGE", "60")
+    monkeypatch.setenv("DATABASE_POOL_MAX_SIZE", "0")
+    monkeypatch.setenv("DATABASE_LOCK_TIMEOUT_MS", "0")
+    config = database_from_env("unused")
+    assert "pool" not in config["OPTIONS"] and "options" not in config["OPTIONS"]
+    assert config["CONN_MAX_AGE"] == 60
+
+
+def test_a_pool_size_that_is_not_a_number_is_refused(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", POSTGRES)
+    monkeypatch.setenv("DATABASE_POOL_TIMEOUT", "soon")
+    with pytest.raises(ImproperlyConfigured, match="DATABASE_POOL_TIMEOUT"):
+        database_from_env("unused")
+
+
+def test_served_origins_name_both_loopback_hosts_at_the_served_port():
+    assert served_origins("http://127.0.0.1:8200") == ["http://127.0.0.1:8200", "http://localhost:8200"]
+    assert served_origins("http://localhost:8200/") == ["http://127.0.0.1:8200", "http://localhost:8200"]
+    assert served_origins("https://lab.example.kr") == ["https://lab.example.kr"]
+
+
+def test_a_site_url_without_a_scheme_is_refused():
+    with pytest.raises(ImproperlyConfigured, match="SITE_URL"):
+        served_origins("127.0.0.1:8200")
+
+
+def test_development_allows_the_origins_of_the_address_served(monkeypatch):
+    from livinglab.settings import dev
+
+    monkeypatch.setenv("SITE_URL", "http://127.0.0.1:8200")
+    for name in ("CSRF_TRUSTED_ORIGINS", "WEBSOCKET_ALLOWED_ORIGINS", "WAGTAILADMIN_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    reloaded = reload(dev)
+    assert reloaded.WEBSOCKET_ALLOWED_ORIGINS == ["http://127.0.0.1:8200", "http://localhost:8200"]
+    assert reloaded.CSRF_TRUSTED_ORIGINS == reloaded.WEBSOCKET_ALLOWED_ORIGINS
+    assert "http://127.0.0.1:8000" not in reloaded.WEBSOCKET_ALLOWED_ORIGINS
+    assert reloaded.SITE_URL == reloaded.WAGTAILADMIN_BASE_URL == "http://127.0.0.1:8200"

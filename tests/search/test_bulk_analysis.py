@@ -1,0 +1,55 @@
+"""Bulk analysis for the database backend (issue 17, indexing throughput): the area's names are analysed once
+per distinct value in a batch, with the same terms as when they were analysed with every description."""
+
+import pytest
+
+from search import search_text
+from search.analysis import analyse_many, as_terms
+from search.models import ProposalSearchText
+from tests.factories import AreaFactory, DongFactory, ProposalFactory
+
+ROWS = [
+    (1, "사거리 가로등 고장", "행당역 사거리에서 가로등이 깜빡여요.", "행당1동 Haengdang 1-dong 성동구 Seongdong-gu"),
+    (2, "LED가로등 교체", "골목길 보안등을 LED로 바꿔 주세요.", "행당1동 Haengdang 1-dong 성동구 Seongdong-gu"),
+    (3, "버스정류장 그늘막", "버스 정류장에 그늘막이 없어요.", "성수1가1동 Seongsu 1-ga 1-dong 성동구 Seongdong-gu"),
+]
+
+
+def test_place_names_join_the_body_terms_as_if_analysed_with_the_description():
+    objects = search_text.analyse_rows(ROWS)
+    for (_pk, _title, description, place), analysed in zip(ROWS, objects, strict=True):
+        (together,) = analyse_many([f"{description} {place}"])
+        assert set(analysed.body_terms.split()) == set(as_terms(together).split())
+    assert "행당" in objects[0].body_terms.split() and "사거리" in objects[0].body_terms.split()
+
+
+def test_each_distinct_place_is_analysed_once_per_batch(monkeypatch):
+    seen = []
+
+    def counting(texts):
+        seen.extend(texts)
+        return analyse_many(texts)
+
+    monkeypatch.setattr(search_text, "analyse_many", counting)
+    search_text.analyse_rows(ROWS)
+    places = [text for text in seen if "성동구" in text]
+    assert sorted(places) == sorted({row[3] for row in ROWS})  # two places for three proposals
+
+
+def test_rows_without_a_place_still_analyse():
+    (analysed,) = search_text.analyse_rows([(9, "벤치 파손", "놀이터 벤치가 부서졌어요.")])
+    assert "벤치" in analysed.body_terms.split() and "놀이터" in analysed.body_terms.split()
+
+
+@pytest.mark.django_db
+def test_refresh_writes_one_row_per_proposal_with_one_query_per_batch(django_assert_max_num_queries):
+    district = AreaFactory(name="성동구", name_en="Seongdong-gu", slug="seongdong-gu-bulk")
+    proposals = [
+        ProposalFactory(area=DongFactory(parent=district, slug=f"dong-{n % 2}-bulk"), title=f"가로등 {n}")
+        for n in range(6)
+    ]
+    ProposalSearchText.objects.all().delete()
+    with django_assert_max_num_queries(4):  # read the batch, upsert it (inside a savepoint and its release)
+        written = search_text.refresh_search_text([p.pk for p in proposals])
+    assert written == 6
+    assert ProposalSearchText.objects.filter(body_terms__contains=" 성동").count() == 6
