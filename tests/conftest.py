@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils import translation
 
-from livinglab import events, sms
+from livinglab import events, ratelimit, sms
 
 from .factories import AdministratorFactory, ExpertFactory, ResidentFactory
 
@@ -40,6 +40,14 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _pinned_rate_window(monkeypatch):
+    # Fixed-window limits are keyed by the clock's window: on a busy machine a test's burst could straddle
+    # two windows and see its limit reset halfway. Every test runs inside one window; the tests about
+    # windows moving on set the clock themselves.
+    monkeypatch.setattr(ratelimit, "clock", lambda: 1_800_000_030.0)
 
 
 @pytest.fixture(autouse=True)
