@@ -112,7 +112,8 @@ def erase_account(user: User, *, by: User | None = None, remove_contributions: b
     votes and discussion on them), assessments and ratings are deleted.
     ``by`` is the administrator acting for them (the Wagtail admin's delete, a paper request at the desk),
     or None when they do it themselves. Erasing twice is a no-op. Other apps add their part through
-    ``accounts.erasure`` (``proposals.erasure``: votes, comments, assessments and proposals).
+    ``accounts.erasure`` (``proposals.erasure``: votes, comments, assessments and proposals;
+    ``codesign.erasure``: registrations cancelled, each freed seat handed to the waiting list).
     """
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)

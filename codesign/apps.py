@@ -12,7 +12,9 @@ class CodesignConfig(AppConfig):
         # than the admin's hook, so scheduled publishing announces a survey too.
         from wagtail.signals import page_published
 
-        from . import live, rules  # noqa: F401 - rules declare themselves; live pushes subscribe to events
+        # rules declare themselves; live pushes subscribe to events; counters follow Django's deletion collector
+        # (seats stay exact whichever way a registration goes); erasure registers its step with accounts.
+        from . import counters, erasure, live, rules  # noqa: F401
         from .models import SurveyAudience, SurveyPage
         from .services import announce_survey
 

@@ -23,6 +23,8 @@ from wagtail.contrib.forms.forms import FormBuilder
 from wagtail.contrib.forms.models import AbstractForm, AbstractFormField, AbstractFormSubmission
 from wagtail.fields import RichTextField
 
+from livinglab.counters import save_leaving_counters
+
 # --- sessions ------------------------------------------------------------------------------------------
 
 
@@ -91,7 +93,8 @@ class Session(models.Model):
     starts_at = models.DateTimeField(_("starts at"), db_index=True)
     ends_at = models.DateTimeField(_("ends at"))
     is_published = models.BooleanField(_("published"), default=True)
-    # Seats taken, changed only by ``codesign.services`` in the same transaction as the registration.
+    # Seats taken, changed only by ``codesign.services`` in the same transaction as the registration, whichever
+    # way it goes (``codesign.counters``, ``codesign.erasure``); ``manage.py recount_seats`` repairs drift.
     registered_count = models.PositiveIntegerField(_("seats taken"), default=0, editable=False)
     minutes = RichTextField(_("minutes"), blank=True, features=MINUTES_FEATURES)
     outcomes = RichTextField(_("outcomes"), blank=True, features=MINUTES_FEATURES)
@@ -153,10 +156,11 @@ class Session(models.Model):
     def __str__(self):
         return self.title
 
-    def save(self, *args, **kwargs):
+    def save(self, **kwargs):
         self.minutes = clean_minutes(self.minutes)
         self.outcomes = clean_minutes(self.outcomes)
-        super().save(*args, **kwargs)
+        # An admin edit never writes back the seats it read: a registration may have come in meanwhile.
+        super().save(**save_leaving_counters(self, ("registered_count",), **kwargs))
 
     def get_absolute_url(self) -> str:
         return reverse("codesign:session", args=[self.pk])

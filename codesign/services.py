@@ -89,17 +89,45 @@ def cancel_registration(session: Session, *, user) -> Registration:
             require("codesign.register", user, locked)  # an anonymous or blocked person hears why first
             raise ActionRefused(_("You are not registered for this session."), status=409)
         require("codesign.cancel", user, registration)
-        was_seated = registration.is_seated
-        registration.status = RegistrationStatus.CANCELLED
-        registration.cancelled_at = timezone.now()
-        registration.save(update_fields=["status", "cancelled_at"])
-        if was_seated:
-            promoted = _promote_first_waiting(locked)
-            if promoted is None:
-                Session.objects.filter(pk=locked.pk).update(registered_count=F("registered_count") - 1)
+        _give_up(locked, registration)
         _announce(locked, registration, actor_id=user.pk)
     session.registered_count = locked.registered_count
     return registration
+
+
+def release_registrations(registrations, *, actor_id=None) -> int:
+    """Cancel these registrations for people who are going (an account erased, a user deleted), exactly as if
+    each had cancelled: a freed seat goes to the first person waiting, who hears of it after the commit.
+
+    ``registrations`` is a queryset (or ids) of registrations; the cancelled ones are skipped. Their sessions
+    are locked in primary-key order, the order every caller takes them in, and each registration is read again
+    under its session's lock (a seat handed on meanwhile is seen). Returns how many were cancelled.
+    """
+    with transaction.atomic():
+        active = Registration.objects.active().filter(pk__in=registrations)
+        session_ids = sorted(set(active.values_list("session_id", flat=True)))
+        released = 0
+        for locked in Session.objects.select_for_update().filter(pk__in=session_ids).order_by("pk"):
+            for registration in active.filter(session=locked).order_by("pk"):
+                _give_up(locked, registration)
+                _announce(locked, registration, actor_id=actor_id)
+                released += 1
+    return released
+
+
+def _give_up(session: Session, registration: Registration) -> Registration | None:
+    """Cancel ``registration`` under its session's lock. A seat it held goes to the first person waiting or, when
+    nobody can take it (or the session has started), off the count. Returns whom the seat went to, if anyone."""
+    was_seated = registration.is_seated
+    registration.status = RegistrationStatus.CANCELLED
+    registration.cancelled_at = timezone.now()
+    registration.save(update_fields=["status", "cancelled_at"])
+    if not was_seated:
+        return None
+    promoted = None if session.has_started() else _promote_first_waiting(session)
+    if promoted is None:
+        Session.objects.filter(pk=session.pk, registered_count__gt=0).update(registered_count=F("registered_count") - 1)
+    return promoted
 
 
 def _promote_first_waiting(session: Session) -> Registration | None:

@@ -26,11 +26,19 @@ def _lock_proposals(proposal_ids) -> list[int]:
 
 @register
 def withdraw_votes(user, *, remove_contributions: bool) -> dict[str, int]:
-    """Delete the person's votes and take each off its proposal's counter, under the proposals' row locks."""
+    """Delete the person's votes and take each off its proposal's counter, under the proposals' row locks.
+
+    Each new count is announced as a withdrawn vote's is (``proposal.unvoted``), so the search index, cached
+    list pages and open pages show it too.
+    """
     proposal_ids = _lock_proposals(Vote.objects.filter(user=user).values_list("proposal_id", flat=True))
     # Deleted by the counted model itself: ``proposals.counters`` leaves the counter to us (one vote each).
     deleted, _rows = Vote.objects.filter(user=user, proposal_id__in=proposal_ids).delete()
     Proposal.objects.filter(pk__in=proposal_ids, vote_count__gt=0).update(vote_count=F("vote_count") - 1)
+    for proposal_id, vote_count in (
+        Proposal.objects.filter(pk__in=proposal_ids).order_by("pk").values_list("pk", "vote_count")
+    ):
+        emit("proposal.unvoted", proposal_id=proposal_id, actor_id=user.pk, vote_count=vote_count)
     return {"votes_removed": deleted}
 
 

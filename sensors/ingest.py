@@ -206,7 +206,11 @@ def _flag_sequence(stream: DataStream, rows, result: IngestResult, gaps: list) -
                 ]
                 if run_start < rows[0][0]:
                     earlier = Reading.objects.filter(stream_id=stream.pk, time__gte=run_start, time__lt=rows[0][0])
+                    # Stored clean until now, flagged from now on: ``flagged_count`` counts them too (under the
+                    # stream's lock, which every writer of its readings takes).
+                    newly_flagged = earlier.filter(flags=0).count()
                     if earlier.update(flags=F("flags").bitor(Flag.STUCK)):
+                        stream.flagged_count += newly_flagged
                         result.touch(stream.pk, run_start, rows[0][0])
         out.append((moment, value, flags))
         latest_time, latest_value = moment, value

@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 
+from livinglab.counters import save_leaving_counters
+
 from .units import DEFAULT_RANGE, DEFAULT_SPIKE, STORED_UNIT, ObservedProperty, canonical_unit
 
 
@@ -212,11 +214,13 @@ class DataStream(models.Model):
     def __str__(self):
         return f"{self.site.code} · {self.get_observed_property_display()}"
 
-    def save(self, *args, **kwargs):
+    def save(self, **kwargs):
         if not self.unit and self.observed_property:
             self.unit = STORED_UNIT[self.observed_property]
         self.unit = canonical_unit(self.unit)
-        super().save(*args, **kwargs)
+        # An admin edit never writes back the ingestion state it read (counts, latest reading): a pull may have
+        # stored readings meanwhile. Ingestion saves exactly that state, under the stream's lock.
+        super().save(**save_leaving_counters(self, self.INGESTION_STATE, **kwargs))
 
     def clean(self):
         super().clean()

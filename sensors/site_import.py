@@ -112,7 +112,12 @@ def _save_sites(sites: list[SensorSite], streams: list[DataStream | None]) -> No
             site.save()
             if stream is None:
                 continue
-            stored = DataStream.objects.filter(site=site, observed_property=stream.observed_property).first()
+            # Locked as ingestion locks it: the state copied below is the state a running pull leaves.
+            stored = (
+                DataStream.objects.select_for_update()
+                .filter(site=site, observed_property=stream.observed_property)
+                .first()
+            )
             if stored is not None:
                 stream.pk = stored.pk
                 for name in DataStream.INGESTION_STATE:

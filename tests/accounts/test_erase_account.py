@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 import pytest
 from allauth.account.models import EmailAddress
 from django.db import connections
+from django.db.models import ProtectedError
 from django.urls import reverse
 from wagtail.models import ModelLogEntry
 
@@ -83,6 +84,42 @@ def test_a_plain_cascading_delete_keeps_vote_counts_exact(busy_proposals):
     User.objects.filter(pk=people[2].pk).delete()  # votes only: nothing protects this row
     assert [counts(p) for p in proposals] == [(2, 2), (2, 2)]
     people[2] = None
+    assert_counters_match_rows(proposals)
+
+
+def test_a_plain_cascading_delete_announces_each_new_vote_count(
+    busy_proposals, emitted, django_capture_on_commit_callbacks
+):
+    """The search index, cached list pages and open pages hear of a vote gone by cascade, as of one withdrawn."""
+    proposals, people = busy_proposals
+    with django_capture_on_commit_callbacks(execute=True):
+        User.objects.filter(pk=people[2].pk).delete()
+    unvoted = sorted((p["proposal_id"], p["vote_count"]) for name, p in emitted if name == "proposal.unvoted")
+    assert unvoted == sorted((proposal.pk, 2) for proposal in proposals)
+
+
+def test_erasing_announces_each_new_vote_count(busy_proposals, emitted, django_capture_on_commit_callbacks):
+    proposals, people = busy_proposals
+    with django_capture_on_commit_callbacks(execute=True):
+        erase_account(people[0])
+    unvoted = sorted((p["proposal_id"], p["vote_count"]) for name, p in emitted if name == "proposal.unvoted")
+    assert unvoted == sorted((proposal.pk, 2) for proposal in proposals)
+
+
+def test_deleting_a_proposal_announces_no_vote_count(busy_proposals, emitted, django_capture_on_commit_callbacks):
+    proposals, _people = busy_proposals
+    with django_capture_on_commit_callbacks(execute=True):
+        Proposal.objects.filter(pk=proposals[0].pk).delete()  # its votes go with it, and so does its counter
+    assert not [name for name, _payload in emitted if name == "proposal.unvoted"]
+    assert_counters_match_rows(proposals[1:])
+
+
+def test_a_plain_delete_of_a_commenter_is_refused_and_counts_stay(busy_proposals):
+    """Comments protect their author: only erasure takes a commenter away, keeping the comments counted."""
+    proposals, people = busy_proposals
+    with pytest.raises(ProtectedError):
+        User.objects.filter(pk=people[0].pk).delete()
+    assert [counts(p) for p in proposals] == [(3, 2), (3, 2)]
     assert_counters_match_rows(proposals)
 
 

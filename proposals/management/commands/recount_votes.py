@@ -1,10 +1,10 @@
 """Recount the cached vote and comment counters on proposals and repair any drift."""
 
-from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
+from livinglab.counters import RecountCommand
 from proposals.models import Comment, Proposal, Vote
 
 
@@ -22,37 +22,24 @@ def true_counts(queryset=None):
     )
 
 
-class Command(BaseCommand):
+class Command(RecountCommand):
     help = (
         "Compare every proposal's cached vote_count and comment_count with its votes and visible comments, "
         "list each drift and repair it. Repairs by default; --dry-run only reports. Exits with status 1 "
         "under --dry-run when drift was found, so monitoring can alert on it."
     )
+    noun = "proposal"
 
-    def add_arguments(self, parser):
-        parser.add_argument("--dry-run", action="store_true", help="Report drift without repairing it.")
+    def drifted(self):
+        for p in true_counts().only("pk", "title", "vote_count", "comment_count").order_by("pk").iterator():
+            if p.vote_count != p.true_votes or p.comment_count != p.true_comments:
+                yield (
+                    p.pk,
+                    f"Proposal {p.pk}: votes {p.vote_count} -> {p.true_votes}, "
+                    f"comments {p.comment_count} -> {p.true_comments}",
+                )
 
-    def handle(self, *args, dry_run: bool = False, **options):
-        drifted = [
-            p
-            for p in true_counts().only("pk", "title", "vote_count", "comment_count").order_by("pk").iterator()
-            if p.vote_count != p.true_votes or p.comment_count != p.true_comments
-        ]
-        for proposal in drifted:
-            self.stdout.write(
-                f"Proposal {proposal.pk}: votes {proposal.vote_count} -> {proposal.true_votes}, "
-                f"comments {proposal.comment_count} -> {proposal.true_comments}"
-            )
-            if not dry_run:
-                self._repair(proposal.pk)
-        if not drifted:
-            self.stdout.write(self.style.SUCCESS("All counters match their rows."))
-        elif dry_run:
-            raise CommandError(f"{len(drifted)} proposal(s) drifted; nothing was changed (--dry-run).")
-        else:
-            self.stdout.write(self.style.SUCCESS(f"Repaired {len(drifted)} proposal(s)."))
-
-    def _repair(self, pk: int) -> None:
+    def repair(self, pk: int) -> None:
         # Under the same row lock votes take, so a vote arriving now is counted before or after, never lost.
         with transaction.atomic():
             Proposal.objects.select_for_update().filter(pk=pk).first()
