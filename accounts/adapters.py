@@ -9,12 +9,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from livinglab import ratelimit
+from livinglab import ratelimit, sms
 from livinglab.client_ip import client_ip
 from livinglab.errors import ActionRefused
 from livinglab.site_url import absolute_url, current_site, site_name
-from livinglab.sms import SmsError, send_sms
 
+from . import login_limits
 from .models import User
 from .phone import KoreanMobileField, normalize_korean_mobile
 
@@ -36,6 +36,44 @@ class AccountAdapter(DefaultAccountAdapter):
         if not address:
             raise PermissionDenied("Unable to determine the client's IP address.")
         return address
+
+    # Failed sign-ins (accounts.login_limits): per account through allauth's own limit, per address by distinct
+    # accounts, so that one attacker at a shared address locks the account they attack and nobody else.
+
+    def _get_login_attempts_cache_key(self, request, **credentials) -> str:
+        # allauth's key reads only ``email``/``username``: every sign-in by mobile number would share one key
+        # (five failures on any number locking all of them out), and each spelling of a number would get its
+        # own five tries. The key is the account's login, normalised.
+        if credentials.get("email"):
+            login = credentials["email"].strip().lower()
+        elif credentials.get("phone"):
+            try:
+                login = "phone:" + normalize_korean_mobile(credentials["phone"])
+            except ValidationError:
+                login = "phone:" + "".join(credentials["phone"].split())
+        else:
+            login = (credentials.get("username") or "").strip().lower()
+        return f"{current_site().domain}:{login}"
+
+    def pre_authenticate(self, request, **credentials) -> None:
+        counted = login_limits.count_attempt(
+            self.get_client_ip(request), self._get_login_attempts_cache_key(request, **credentials)
+        )
+        if counted is None:
+            raise self.validation_error("too_many_login_attempts")
+        try:
+            super().pre_authenticate(request, **credentials)  # the account's own limit
+        except BaseException:
+            counted.give_back()
+            raise
+        self._address_count = counted
+
+    def authenticate(self, request, **credentials):
+        self._address_count = None
+        user = super().authenticate(request, **credentials)
+        if user is not None and self._address_count is not None:
+            self._address_count.give_back()  # a right password is not a failure
+        return user
 
     def get_login_stages(self) -> list[str]:
         stage = "allauth.account.stages.EmailVerificationStage"
@@ -119,28 +157,17 @@ class AccountAdapter(DefaultAccountAdapter):
     def _send_text_now(self, phone: str, message: str) -> None:
         """Send a text a person waits for, within the per-number and per-address limits (``SMS_RATE_LIMITS``)."""
         request = self.request
-        identities = [("sms-number", phone, rate) for rate in settings.SMS_RATE_LIMITS["number"]]
-        if request is not None:
-            address = client_ip(request) or "unknown"
-            identities += [("sms-ip", address, rate) for rate in settings.SMS_RATE_LIMITS["ip"]]
-        slots = []
-        for scope, identity, rate in identities:
-            slot = ratelimit.take(scope, identity, rate)
-            if slot is None:
-                for taken in slots:
-                    taken.release()
+        limits = sms.rate_limits(phone, ip=client_ip(request) if request is not None else None)
+        refused = ActionRefused(
+            _("Too many text messages were requested. Please wait a while and try again."), status=429
+        )
+        with ratelimit.holding_all(limits, refuse=lambda: refused):
+            try:
+                sms.send_sms(phone, message)
+            except sms.SmsError as exc:
                 raise ActionRefused(
-                    _("Too many text messages were requested. Please wait a while and try again."), status=429
-                )
-            slots.append(slot)
-        try:
-            send_sms(phone, message)
-        except SmsError as exc:
-            for taken in slots:
-                taken.release()
-            raise ActionRefused(
-                _("We could not send the text message just now. Please try again in a few minutes."), status=503
-            ) from exc
+                    _("We could not send the text message just now. Please try again in a few minutes."), status=503
+                ) from exc
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

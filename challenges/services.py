@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from wagtail.log_actions import log as audit_log
 
 from codesign.results import survey_summary
+from livinglab import ratelimit
 from livinglab.errors import ActionRefused
 from livinglab.events import emit
 from proposals.models import Area, Proposal, ProposalStatus, transition_path
@@ -133,10 +134,20 @@ def _move(locked: ChallengePage, *, to_stage: str, by, note: str, planned_start=
 # --- following -----------------------------------------------------------------------------------------
 
 
+def _follow_limit(user):
+    """The same per-person ``FOLLOW_RATE_LIMIT`` as following proposals (one scope for both)."""
+    return ratelimit.limited(
+        "follow",
+        user.pk,
+        settings.FOLLOW_RATE_LIMIT,
+        message=_("You have followed and unfollowed many times in a short while. Please wait a while and try again."),
+    )
+
+
 def follow_challenge(challenge: ChallengePage, *, user) -> ChallengeFollow:
     """Start following; following twice is a no-op."""
     _require("challenges.follow", challenge, user)
-    with transaction.atomic():
+    with _follow_limit(user), transaction.atomic():
         follow, _created = ChallengeFollow.objects.get_or_create(user=user, challenge=challenge)
     return follow
 
@@ -144,7 +155,7 @@ def follow_challenge(challenge: ChallengePage, *, user) -> ChallengeFollow:
 def unfollow_challenge(challenge: ChallengePage, *, user) -> None:
     """Stop following; unfollowing what one does not follow is a no-op."""
     _require("challenges.follow", challenge, user)
-    with transaction.atomic():
+    with _follow_limit(user), transaction.atomic():
         ChallengeFollow.objects.filter(user=user, challenge=challenge).delete()
 
 

@@ -10,12 +10,14 @@ import csv
 import io
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log as audit_log
 
+from livinglab import ratelimit
 from livinglab.errors import ActionRefused
 from livinglab.events import emit
 from livinglab.spreadsheets import SafeCsvWriter
@@ -62,9 +64,24 @@ def _announce(session: Session, registration: Registration, *, actor_id) -> None
     )
 
 
+def _registration_limit(user):
+    """Hold one of ``user``'s ``CODESIGN_REGISTRATION_RATE_LIMIT`` for the block: signing up for and cancelling
+    sessions, volunteering for and withdrawing from pilots count together (each writes rows and is announced
+    live). A refused or failed action gives its slot back."""
+    return ratelimit.holding(
+        "codesign.registration",
+        user.pk,
+        settings.CODESIGN_REGISTRATION_RATE_LIMIT,
+        refuse=lambda: ActionRefused(
+            _("You have changed your registrations many times in a short while. Please wait a while and try again."),
+            status=429,
+        ),
+    )
+
+
 def register_for_session(session: Session, *, user) -> Registration:
     """A seat if one is free, otherwise a place on the waiting list (which is not an error)."""
-    with transaction.atomic():
+    with _registration_limit(user), transaction.atomic():
         locked = _lock_session(session)
         require("codesign.register", user, locked)
         if Registration.objects.active().filter(session=locked, user=user).exists():
@@ -82,7 +99,7 @@ def register_for_session(session: Session, *, user) -> Registration:
 
 def cancel_registration(session: Session, *, user) -> Registration:
     """Give up a seat or a waiting place; a freed seat goes at once to the first person waiting."""
-    with transaction.atomic():
+    with _registration_limit(user), transaction.atomic():
         locked = _lock_session(session)
         registration = Registration.objects.active().select_related("session").filter(session=locked, user=user).first()
         if registration is None:
@@ -232,7 +249,7 @@ def sessions_due_for_reminder(now=None):
 
 def volunteer_for_pilot(page, *, user, consent_version: int) -> LabParticipant:
     """A resident joins a pilot as a test user, agreeing to the consent text's current version."""
-    with transaction.atomic():
+    with _registration_limit(user), transaction.atomic():
         require("codesign.volunteer", user, page)
         current = ConsentText.current_for(page)
         if current is None or current.version != int(consent_version):
@@ -249,7 +266,7 @@ def volunteer_for_pilot(page, *, user, consent_version: int) -> LabParticipant:
 
 
 def withdraw_from_pilot(page, *, user) -> LabParticipant:
-    with transaction.atomic():
+    with _registration_limit(user), transaction.atomic():
         participant = (
             LabParticipant.objects.select_for_update().active().filter(page_id=page.pk, user_id=user.pk).first()
         )
@@ -333,8 +350,16 @@ def answer_survey(survey: SurveyPage, *, user, data: dict) -> SurveyAnswer:
     require("codesign.answer_survey", user, survey)
     if survey.answered_by(user):
         raise ActionRefused(_("You have already answered this survey."), status=409)
+    rate_limit = ratelimit.holding(
+        "codesign.survey_answer",
+        user.pk,
+        settings.SURVEY_ANSWER_RATE_LIMIT,
+        refuse=lambda: ActionRefused(
+            _("You have answered many surveys in a short while. Please wait a while and try again."), status=429
+        ),
+    )
     try:
-        with transaction.atomic():
+        with rate_limit, transaction.atomic():
             return SurveyAnswer.objects.create(page=survey, user=user, form_data=data)
     except IntegrityError as exc:
         raise ActionRefused(_("You have already answered this survey."), status=409) from exc

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from wagtail.models import Page
 
-from livinglab.errors import ActionRefused
+from livinglab.errors import ActionRefused, refusal_response
 
 from . import ical, services
 from .forms import AttendanceForm, VolunteerForm, WalkInForm
@@ -44,9 +44,9 @@ def _session_context(request, session: Session) -> dict:
     }
 
 
-def session_detail(request, pk: int, *, status: int = 200):
+def session_detail(request, pk: int):
     session = get_object_or_404(_visible_sessions(), pk=pk)
-    return render(request, "codesign/session_detail.html", _session_context(request, session), status=status)
+    return render(request, "codesign/session_detail.html", _session_context(request, session))
 
 
 def _session_action(request, pk: int, action, success: str):
@@ -56,8 +56,12 @@ def _session_action(request, pk: int, action, success: str):
     try:
         result = action(session, user=request.user)
     except ActionRefused as exc:
-        messages.error(request, exc.message)
-        return session_detail(request, pk, status=exc.status)
+        # htmx gets the alert alone; a plain form post gets the session's page again (fresh seats), message on top.
+        def page():
+            fresh = get_object_or_404(_visible_sessions(), pk=pk)
+            return "codesign/session_detail.html", _session_context(request, fresh)
+
+        return refusal_response(request, exc, page=page)
     messages.success(request, success(result) if callable(success) else success)
     return redirect(session.get_absolute_url())
 
@@ -169,6 +173,8 @@ def volunteer(request, page_id: int):
             try:
                 services.volunteer_for_pilot(page, user=request.user, consent_version=form.cleaned_data["version"])
             except ActionRefused as exc:
+                if request.htmx:
+                    return refusal_response(request, exc)
                 messages.error(request, exc.message)
                 status = exc.status
             else:
@@ -193,7 +199,7 @@ def withdraw(request, page_id: int):
     try:
         services.withdraw_from_pilot(page, user=request.user)
     except ActionRefused as exc:
-        return render(request, "403.html", {"reason": exc.message}, status=exc.status)
+        return refusal_response(request, exc)
     messages.success(request, _("You no longer take part in this pilot. Thank you for your help."))
     return redirect(page.url)
 
@@ -212,6 +218,8 @@ def answer_survey(request, survey_id: int):
         try:
             services.answer_survey(survey, user=request.user, data=form.cleaned_data)
         except ActionRefused as exc:
+            if request.htmx:
+                return refusal_response(request, exc)
             messages.error(request, exc.message)
             status = exc.status
         else:

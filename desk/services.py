@@ -27,10 +27,9 @@ from wagtail.log_actions import log as audit_log
 
 from accounts.models import Role, User
 from accounts.services import set_role
-from livinglab import ratelimit
+from livinglab import ratelimit, sms
 from livinglab.assisted import ASSISTED_CHANNELS, Assisted
 from livinglab.errors import ActionRefused
-from livinglab.sms import SmsError, send_sms
 from pilots import services as pilot_services
 from proposals import services as proposal_services
 from proposals.models import Area
@@ -108,6 +107,22 @@ def assisted_context(staff, resident: DeskResident, *, channel: str, paper_refer
     )
 
 
+def _desk_action(staff):
+    """Hold one of ``staff``'s desk actions (``DESK_ACTION_RATE_LIMIT``) for the block; given back if it fails.
+
+    Generous for a busy desk, it bounds what one staff account (or whoever took it over) can create in an hour.
+    """
+    return ratelimit.holding(
+        "desk.action",
+        staff.pk,
+        settings.DESK_ACTION_RATE_LIMIT,
+        refuse=lambda: ActionRefused(
+            _("You have recorded a great many actions in a short while. Please wait a little and try again."),
+            status=429,
+        ),
+    )
+
+
 # --- registering ---------------------------------------------------------------------------------------
 
 
@@ -157,7 +172,7 @@ def register_resident(
             _("Consent form %(reference)s is already registered at this centre.") % {"reference": consent_reference},
             status=409,
         )
-    with transaction.atomic():
+    with _desk_action(staff), transaction.atomic():
         user = User.objects.create_user(
             email=f"desk-{uuid.uuid4().hex}@{PLACEHOLDER_EMAIL_DOMAIN}",
             password=None,
@@ -196,22 +211,28 @@ def register_resident(
 def file_proposal_for(resident: DeskResident, *, staff, channel: str, paper_reference: str = "", **fields):
     """File a proposal (with photos) for ``resident``: ``proposals.services.submit_proposal`` with help."""
     assisted = assisted_context(staff, resident, channel=channel, paper_reference=paper_reference)
-    return proposal_services.submit_proposal(author=resident.user, assisted=assisted, **fields)
+    with _desk_action(staff):
+        return proposal_services.submit_proposal(author=resident.user, assisted=assisted, **fields)
 
 
 def support_for(resident: DeskResident, *, staff, channel: str, proposal):
     assisted = assisted_context(staff, resident, channel=channel)
-    return proposal_services.cast_vote(proposal, user=resident.user, assisted=assisted)
+    with _desk_action(staff):
+        return proposal_services.cast_vote(proposal, user=resident.user, assisted=assisted)
 
 
 def comment_for(resident: DeskResident, *, staff, channel: str, proposal, body: str):
     assisted = assisted_context(staff, resident, channel=channel)
-    return proposal_services.post_comment(proposal, author=resident.user, body=body, assisted=assisted)
+    with _desk_action(staff):
+        return proposal_services.post_comment(proposal, author=resident.user, body=body, assisted=assisted)
 
 
 def rate_pilot_for(resident: DeskResident, *, staff, channel: str, pilot, rating: int, comment: str = ""):
     assisted = assisted_context(staff, resident, channel=channel)
-    return pilot_services.submit_feedback(pilot, user=resident.user, rating=rating, comment=comment, assisted=assisted)
+    with _desk_action(staff):
+        return pilot_services.submit_feedback(
+            pilot, user=resident.user, rating=rating, comment=comment, assisted=assisted
+        )
 
 
 # --- paper forms ---------------------------------------------------------------------------------------
@@ -293,7 +314,7 @@ def issue_claim_code(
         raise ActionRefused(_("This resident has already taken over their account."), status=409)
     code = _new_code()
     now = timezone.now()
-    with transaction.atomic():
+    with _desk_action(staff), transaction.atomic():
         ClaimCode.objects.filter(resident=resident, used_at__isnull=True, revoked_at__isnull=True).update(
             revoked_at=now
         )
@@ -326,21 +347,32 @@ def issue_claim_code(
 def send_claim_code_by_sms(resident: DeskResident, *, staff, claim_url: str) -> ClaimCode:
     """Send the hand-over code by text message to the resident's own phone instead of printing a letter.
 
-    A resident without a number gets a 409 (print the letter); if the gateway does not take the message the
-    new code is withdrawn at once (no code exists that nobody received) and the answer is a 503.
+    A resident without a number gets a 409 (print the letter). Each text costs money: it passes the per-number
+    limits every text passes (``SMS_RATE_LIMITS``) and the staff member's own ``DESK_SMS_RATE_LIMIT``, before a
+    code is issued, so a refused text (429) leaves the resident's current code valid. If the gateway does not
+    take the message the new code is withdrawn at once (no code exists that nobody received), the text's
+    slots are given back, and the answer is a 503.
     """
     if not resident.phone:
         raise ActionRefused(_("This resident has no mobile number. Print the letter instead."), status=409)
-    claim, code = issue_claim_code(resident, staff=staff, channel=ClaimChannel.SMS, sent_to=resident.phone)
-    body = _(
-        "Living Lab: to take over your account, open %(url)s and enter number %(number)s and code %(code)s. "
-        "The code works for 30 days."
-    ) % {"url": claim_url, "number": claim.number, "code": f"{code[:4]}-{code[4:]}"}
-    try:
-        send_sms(resident.phone, body)
-    except SmsError:
-        ClaimCode.objects.filter(pk=claim.pk).update(revoked_at=timezone.now())
-        raise ActionRefused(_("The text message could not be sent. Print the letter instead."), status=503) from None
+    limits = [*sms.rate_limits(resident.phone), ("desk.sms", staff.pk, settings.DESK_SMS_RATE_LIMIT)]
+    refused = ActionRefused(
+        _("Too many text messages were sent in a short while. Print the letter instead, or try again later."),
+        status=429,
+    )
+    with ratelimit.holding_all(limits, refuse=lambda: refused):
+        claim, code = issue_claim_code(resident, staff=staff, channel=ClaimChannel.SMS, sent_to=resident.phone)
+        body = _(
+            "Living Lab: to take over your account, open %(url)s and enter number %(number)s and code %(code)s. "
+            "The code works for 30 days."
+        ) % {"url": claim_url, "number": claim.number, "code": f"{code[:4]}-{code[4:]}"}
+        try:
+            sms.send_sms(resident.phone, body)
+        except sms.SmsError:
+            ClaimCode.objects.filter(pk=claim.pk).update(revoked_at=timezone.now())
+            raise ActionRefused(
+                _("The text message could not be sent. Print the letter instead."), status=503
+            ) from None
     return claim
 
 
@@ -410,16 +442,24 @@ def _checked_claim(number: str, code: str, *, ip: str) -> ClaimCode:
         )
     if claim.expires_at <= timezone.now():
         raise _claim_refused(claim, "expired", _("This code has expired. Ask the desk for a new letter."), 410, ip=ip)
+    # Every try takes one of the letter's attempts *before* the code is compared, in one conditional UPDATE:
+    # of any number of parallel tries, at most MAX_CLAIM_ATTEMPTS are ever compared. Reading the count first
+    # and adding the failure afterwards let every parallel try read the same old count and all be compared.
+    taken = ClaimCode.objects.filter(pk=claim.pk, failed_attempts__lt=MAX_CLAIM_ATTEMPTS).update(
+        failed_attempts=F("failed_attempts") + 1
+    )
+    if not taken:
+        raise _claim_refused(claim, "locked", locked, 429, ip=ip)
+    if claim.matches(code):
+        # A right code is not a failure: the attempt is given back (the hand-over may still be refused, e.g.
+        # for a number another account uses, and the letter must stay usable then).
+        ClaimCode.objects.filter(pk=claim.pk).update(failed_attempts=F("failed_attempts") - 1)
+        return claim
+    claim.refresh_from_db(fields=["failed_attempts"])
+    refusal = _claim_refused(claim, "wrong_code", wrong, 400, ip=ip)
     if claim.failed_attempts >= MAX_CLAIM_ATTEMPTS:
         raise _claim_refused(claim, "locked", locked, 429, ip=ip)
-    if not claim.matches(code):
-        ClaimCode.objects.filter(pk=claim.pk).update(failed_attempts=F("failed_attempts") + 1)
-        claim.refresh_from_db(fields=["failed_attempts"])
-        refusal = _claim_refused(claim, "wrong_code", wrong, 400, ip=ip)
-        if claim.failed_attempts >= MAX_CLAIM_ATTEMPTS:
-            raise _claim_refused(claim, "locked", locked, 429, ip=ip)
-        raise refusal
-    return claim
+    raise refusal
 
 
 def _phone_taken(phone: str, user: User) -> bool:

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from livinglab.actions import add_service_errors, form_action
 from livinglab.client_ip import client_ip
-from livinglab.errors import ActionRefused
+from livinglab.errors import ActionRefused, refusal_response
 from pilots.models import FEEDBACK_STATUSES, PilotPage
 
 from . import services
@@ -96,13 +96,15 @@ def register_resident(request, centre):
     )
 
 
+def _resident_page(centre, resident: DeskResident) -> tuple[str, dict]:
+    proposals = list(resident.user.proposals.order_by("-created_at")[:20])
+    return "desk/resident_detail.html", {"centre": centre, "resident": resident, "proposals": proposals}
+
+
 @_desk
 def resident_detail(request, centre, pk: int):
-    resident = _resident(request, pk)
-    proposals = list(resident.user.proposals.order_by("-created_at")[:20])
-    return render(
-        request, "desk/resident_detail.html", {"centre": centre, "resident": resident, "proposals": proposals}
-    )
+    template, context = _resident_page(centre, _resident(request, pk))
+    return render(request, template, context)
 
 
 @_desk
@@ -219,9 +221,13 @@ def claim_letter(request, centre, pk: int):
 def claim_text(request, centre, pk: int):
     """Send a new hand-over code to the resident's own phone (the code is never shown to the staff)."""
     resident = _resident(request, pk)
-    services.send_claim_code_by_sms(
-        resident, staff=request.user, claim_url=request.build_absolute_uri(reverse("desk:claim"))
-    )
+    try:
+        services.send_claim_code_by_sms(
+            resident, staff=request.user, claim_url=request.build_absolute_uri(reverse("desk:claim"))
+        )
+    except ActionRefused as exc:
+        # The resident's page again, with why (too many texts: print the letter; the gateway is down: 503).
+        return refusal_response(request, exc, page=lambda: _resident_page(centre, resident))
     messages.success(request, _("The code was sent by text message to the resident's phone."))
     return redirect("desk:resident", pk=resident.pk)
 

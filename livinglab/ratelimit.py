@@ -21,12 +21,14 @@ import contextlib
 import logging
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from django.core.cache import caches
+
+from .errors import ActionRefused
 
 logger = logging.getLogger(__name__)
 
@@ -99,11 +101,40 @@ def take(scope: str, identity, rate: str) -> Slot | None:
 @contextmanager
 def holding(scope: str, identity, rate: str, *, refuse: Callable[[], Exception]) -> Iterator[Slot]:
     """Run the block with a slot taken; raise ``refuse()`` when there is none; give it back if the block fails."""
-    slot = take(scope, identity, rate)
-    if slot is None:
+    with holding_all([(scope, identity, rate)], refuse=refuse) as slots:
+        yield slots[0]
+
+
+Limit = tuple[str, object, str]
+
+
+def take_all(limits: Iterable[Limit]) -> list[Slot] | None:
+    """One slot of every ``(scope, identity, rate)``, or none at all: the ones taken are given back on a refusal."""
+    slots = []
+    for scope, identity, rate in limits:
+        slot = take(scope, identity, rate)
+        if slot is None:
+            for taken in slots:
+                taken.release()
+            return None
+        slots.append(slot)
+    return slots
+
+
+@contextmanager
+def holding_all(limits: Iterable[Limit], *, refuse: Callable[[], Exception]) -> Iterator[list[Slot]]:
+    """``holding`` for several limits at once (a text counts per number, per address and per sender, say)."""
+    slots = take_all(limits)
+    if slots is None:
         raise refuse()
     try:
-        yield slot
+        yield slots
     except BaseException:
-        slot.release()
+        for slot in slots:
+            slot.release()
         raise
+
+
+def limited(scope: str, identity, rate: str, *, message: str):
+    """``holding`` that refuses the project's one way: ``ActionRefused(message)`` with 429 (``livinglab.errors``)."""
+    return holding(scope, identity, rate, refuse=lambda: ActionRefused(message, status=429))

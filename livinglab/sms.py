@@ -8,7 +8,7 @@
   ``payload``/``headers``.
 
 ``send_sms`` sends at once and raises ``SmsError`` when the message did not go out; it is for one-time codes, which
-a person is waiting for on the page. Everything else (notifications, digests) goes through the ``send_sms_task``
+a person is waiting for on the page, and every such text first passes ``rate_limits`` (they cost money). Everything else (notifications, digests) goes through the ``send_sms_task``
 background task, so a request never waits on the gateway.
 """
 
@@ -115,6 +115,16 @@ def send_sms(to: str, body: str) -> None:
         # The number is personal data: the log names only its last digits.
         logger.warning("SMS to ...%s failed", to[-4:], exc_info=True)
         raise
+
+
+def rate_limits(to: str, *, ip: str | None = None) -> list[tuple[str, str, str]]:
+    """The limits (for ``livinglab.ratelimit.holding_all``) a text someone triggers must pass: ``SMS_RATE_LIMITS``
+    per number (shared by every sender, so a phone is never flooded from two doors at once) and, when the
+    request has one, per client address."""
+    limits = [("sms-number", to, rate) for rate in settings.SMS_RATE_LIMITS["number"]]
+    if ip is not None:
+        limits += [("sms-ip", ip or "unknown", rate) for rate in settings.SMS_RATE_LIMITS["ip"]]
+    return limits
 
 
 @task

@@ -4,14 +4,16 @@ from django.urls import include, path
 from django.views.decorators.csp import csp_override
 from django.views.i18n import JavaScriptCatalog
 from wagtail import urls as wagtail_urls
+from wagtail import views as wagtail_views
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
+from wagtail.documents.views import serve as wagtaildocs_serve
 from wagtail.utils.urlpatterns import decorate_urlpatterns
 
 from accounts.views import RateLimitedLoginView, confirm_login_code, request_login_code, set_language, verify_phone
 from opendata.api import api
 
-from .views import admin_login
+from .views import admin_login, frontend_login, limit_password_tries
 
 # A busy database outside a view (sessions, the signed-in user) answers 503 too (livinglab/database_busy.py).
 handler500 = "livinglab.database_busy.server_error"
@@ -24,7 +26,20 @@ urlpatterns = [
     path(
         "admin/", include(decorate_urlpatterns(wagtailadmin_urls.urlpatterns, csp_override(settings.WAGTAILADMIN_CSP)))
     ),
+    # Passwords of private documents and pages are tried a limited number of times per address, and the sign-in
+    # for private pages is allauth's (livinglab/views.py): Wagtail's own is a bare LoginView with no limits.
+    path(
+        "documents/authenticate_with_password/<int:restriction_id>/",
+        limit_password_tries(wagtaildocs_serve.authenticate_with_password),
+        name="wagtaildocs_authenticate_with_password",
+    ),
     path("documents/", include(wagtaildocs_urls)),
+    path(
+        "_util/authenticate_with_password/<int:page_view_restriction_id>/<int:page_id>/",
+        limit_password_tries(wagtail_views.authenticate_with_password),
+        name="wagtailcore_authenticate_with_password",
+    ),
+    path("_util/login/", frontend_login, name="wagtailcore_login"),
     # allauth's login view, answering 429 when the failed-login limit blocks (allauth answers 200).
     path("accounts/login/", RateLimitedLoginView.as_view(), name="account_login"),
     # allauth's one-time code pages, answering 400/429 for wrong, spent or voided codes (accounts/views.py).

@@ -1,18 +1,22 @@
 """Requesting, building and handing over a copy of one's personal data; every step is audited."""
 
+from contextlib import nullcontext
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log as audit_log
+
+from livinglab import ratelimit
 
 from .models import ExportStatus, PersonalDataExport, RequestChannel
 from .tasks import build_personal_export
 
 
 class ExportRefused(Exception):
-    """Not yours (403), gone (410), not ready or already being prepared (409)."""
+    """Not yours (403), gone (410), not ready or already being prepared (409), asked for too often (429)."""
 
     def __init__(self, message, *, status: int):
         super().__init__(message)
@@ -21,8 +25,23 @@ class ExportRefused(Exception):
 
 
 def request_export(*, user, by=None, channel: str = RequestChannel.ONLINE, note: str = "") -> PersonalDataExport:
-    """Start preparing ``user``'s archive; ``by`` is the staff member when the request came to the desk."""
-    with transaction.atomic():
+    """Start preparing ``user``'s archive; ``by`` is the staff member when the request came to the desk.
+
+    Each archive is built in the background from everything the person did, so online requests are held to
+    ``PERSONAL_EXPORT_RATE_LIMIT`` per person; a request made through the staff is not.
+    """
+    rate_limit = nullcontext()
+    if channel != RequestChannel.DESK:
+        rate_limit = ratelimit.holding(
+            "mydata.export",
+            user.pk,
+            settings.PERSONAL_EXPORT_RATE_LIMIT,
+            refuse=lambda: ExportRefused(
+                _("You have asked for a copy of your data several times today. Please try again tomorrow."),
+                status=429,
+            ),
+        )
+    with rate_limit, transaction.atomic():
         if PersonalDataExport.objects.select_for_update().filter(user=user, status=ExportStatus.PENDING).exists():
             raise ExportRefused(_("Your data are already being prepared."), status=409)
         export = PersonalDataExport.objects.create(

@@ -18,18 +18,21 @@ from .models import PersonalDataExport
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def my_data(request):
+    status = 200
     if request.method == "POST":
         try:
             services.request_export(user=request.user)
         except services.ExportRefused as exc:
+            # The page again with why, and the refusal's status (409 already being prepared, 429 too often).
             messages.error(request, exc.message)
+            status = exc.status
         else:
             messages.success(
                 request, _("We are preparing your data. This page shows the download link when it is ready.")
             )
-        return redirect("mydata:index")
+            return redirect("mydata:index")
     exports = PersonalDataExport.objects.filter(user=request.user)[:10]
-    return render(request, "mydata/my_data.html", {"exports": exports})
+    return render(request, "mydata/my_data.html", {"exports": exports}, status=status)
 
 
 @login_required

@@ -6,10 +6,12 @@ Changes to a person's unread count are pushed to their open pages after the comm
 from collections.abc import Iterable
 
 import rules
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
+from livinglab import ratelimit
 from livinglab.errors import ActionRefused
 from livinglab.live import broadcast, push_message, render_in_each_language, user_group
 
@@ -25,11 +27,21 @@ from .models import (
 )
 
 
+def follow_limit(user):
+    """Following and unfollowing (proposals and challenges alike) share ``FOLLOW_RATE_LIMIT`` per person."""
+    return ratelimit.limited(
+        "follow",
+        user.pk,
+        settings.FOLLOW_RATE_LIMIT,
+        message=_("You have followed and unfollowed many times in a short while. Please wait a while and try again."),
+    )
+
+
 def follow_proposal(proposal, *, user) -> Follow:
     """Start following; following twice is a no-op."""
     if not rules.has_perm("notifications.follow_proposal", user, proposal):
         raise ActionRefused(_("You cannot follow this proposal."), status=403)
-    with transaction.atomic():
+    with follow_limit(user), transaction.atomic():
         follow, _created = Follow.objects.get_or_create(user=user, proposal=proposal)
     return follow
 
@@ -38,7 +50,7 @@ def unfollow_proposal(proposal, *, user) -> None:
     """Stop following; unfollowing what one does not follow is a no-op."""
     if not rules.has_perm("notifications.follow_proposal", user, proposal):
         raise ActionRefused(_("You cannot follow this proposal."), status=403)
-    with transaction.atomic():
+    with follow_limit(user), transaction.atomic():
         Follow.objects.filter(user=user, proposal=proposal).delete()
 
 

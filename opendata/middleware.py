@@ -8,6 +8,7 @@ from django.middleware.http import ConditionalGetMiddleware
 from django.utils.translation import gettext as _
 
 from livinglab import ratelimit
+from livinglab.client_ip import client_ip
 
 API_PREFIX = "/api/"
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -40,7 +41,8 @@ class PublicApiMiddleware:
             return self.get_response(request)
         if request.method == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in request.META:
             return self._preflight(request)
-        if ratelimit.take("api", client_ip(request), settings.API_RATE_LIMIT) is None:
+        # Per client as the trusted proxy names it: behind the proxy every connection comes from the proxy itself.
+        if ratelimit.take("api", client_ip(request) or "unknown", settings.API_RATE_LIMIT) is None:
             wait = retry_after(settings.API_RATE_LIMIT)
             response = JsonResponse(
                 {"detail": _("Too many requests. Please wait %(seconds)s seconds.") % {"seconds": wait}}, status=429
@@ -71,8 +73,3 @@ def retry_after(rate: str) -> int:
     """Seconds until the shared limiter's fixed window ends (windows are ``clock() // period``)."""
     period = ratelimit.parse_rate(rate).period
     return max(1, math.ceil(period - ratelimit.clock() % period))
-
-
-def client_ip(request) -> str:
-    # The trusted-proxy rule (issue 15) replaces this with the address the proxy saw.
-    return request.META.get("REMOTE_ADDR") or "unknown"

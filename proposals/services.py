@@ -242,24 +242,28 @@ def submit_proposal(
     if challenge is not None:
         challenge.refuse_submission(area=area)
     _clean_proposal_fields(proposal, latitude=latitude, longitude=longitude)
-    processed = _process_photos(photos)
 
-    stored_files = []
-    try:
-        with rate_limit, transaction.atomic():
-            if challenge is not None:
-                # Again under the challenge's row lock: a decision closing it now waits for us, or refuses us.
-                type(challenge).objects.select_for_update().get(pk=challenge.pk).refuse_submission(area=area)
-            proposal.save()
-            _save_photos(proposal, processed, stored_files, alt_texts=list(photo_alt_texts or ()))
-            _record_filing(proposal, author=author, filed_by=filed_by, channel=channel, assisted=assisted)
-            emit("proposal.created", proposal_id=proposal.pk, actor_id=(filed_by or author).pk)
-    except BaseException:
-        # The rows are rolled back; do not leave their files behind in storage.
-        for stored in stored_files:
-            stored.storage.delete(stored.name)
-        proposal.pk = None
-        raise
+    # The slot is taken before any photo is decoded: someone over their limit costs no image work at all, and
+    # parallel submissions decode photos only for the ones the limit lets through. As for every refusal here,
+    # a submission then refused (a photo that is not one, a closed challenge) gives its slot back.
+    with rate_limit:
+        processed = _process_photos(photos)
+        stored_files = []
+        try:
+            with transaction.atomic():
+                if challenge is not None:
+                    # Again under the challenge's row lock: a decision closing it now waits for us, or refuses us.
+                    type(challenge).objects.select_for_update().get(pk=challenge.pk).refuse_submission(area=area)
+                proposal.save()
+                _save_photos(proposal, processed, stored_files, alt_texts=list(photo_alt_texts or ()))
+                _record_filing(proposal, author=author, filed_by=filed_by, channel=channel, assisted=assisted)
+                emit("proposal.created", proposal_id=proposal.pk, actor_id=(filed_by or author).pk)
+        except BaseException:
+            # The rows are rolled back; do not leave their files behind in storage.
+            for stored in stored_files:
+                stored.storage.delete(stored.name)
+            proposal.pk = None
+            raise
     return proposal
 
 
@@ -429,7 +433,9 @@ def cast_vote(proposal: Proposal, *, user, assisted: Assisted | None = None) -> 
         if existing is not None:
             return existing
         _check_vote_allowed(proposal, user)
-    with transaction.atomic():
+    # Desk staff supporting for residents are held to the desk's own limit (desk.services).
+    rate_limit = nullcontext() if assisted is not None else _vote_limit(user)
+    with rate_limit, transaction.atomic():
         vote_id = Vote.objects.add_once(user_id=user.pk, proposal_id=proposal.pk)
         if vote_id is None:
             return Vote.objects.get(user=user, proposal_id=proposal.pk)
@@ -468,6 +474,16 @@ def cast_vote(proposal: Proposal, *, user, assisted: Assisted | None = None) -> 
     return Vote(pk=vote_id, user=user, proposal=proposal)
 
 
+def _vote_limit(user):
+    """Supporting and taking support back count together: each writes a row and is pushed live to every reader."""
+    return _rate_limit(
+        "vote",
+        user,
+        settings.VOTE_RATE_LIMIT,
+        _("You have changed your support many times in a short while. Please wait a while and try again."),
+    )
+
+
 def _check_vote_allowed(locked: Proposal, user) -> None:
     if not locked.is_open_for_votes:
         raise ActionRefused(
@@ -487,7 +503,7 @@ def withdraw_vote(proposal: Proposal, *, user) -> None:
     _require_signed_in(user)
     if not Vote.objects.filter(user=user, proposal_id=proposal.pk).exists():
         return
-    with transaction.atomic():
+    with _vote_limit(user), transaction.atomic():
         locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
         if locked.is_hidden:
             raise ActionRefused(_("This proposal was hidden by a moderator."), status=409)
@@ -677,7 +693,13 @@ def submit_assessment(
             _("Assessments are closed: this proposal is “%(status)s”.") % {"status": _status_label(proposal.status)},
             status=409,
         )
-    with transaction.atomic():
+    rate_limit = _rate_limit(
+        "assessment",
+        expert,
+        settings.ASSESSMENT_RATE_LIMIT,
+        _("You have saved many assessments in a short while. Please wait a while and try again."),
+    )
+    with rate_limit, transaction.atomic():
         assessment = Assessment.objects.select_for_update().filter(proposal=proposal, expert=expert).first()
         if assessment is None:
             assessment = Assessment(proposal=proposal, expert=expert)

@@ -224,11 +224,15 @@ ACCOUNT_PHONE_VERIFICATION_SUPPORTS_RESEND = 3
 ACCOUNT_PHONE_VERIFICATION_SUPPORTS_CHANGE = False
 ACCOUNT_PHONE_VERIFICATION_CODE_FORMAT = {"numeric": True, "dashed": False, "length": 6}
 ACCOUNT_RATE_LIMITS = {
-    # Failed logins: strict per account (e-mail), generous per IP, because a community centre or a mobile
-    # carrier puts many residents behind one address (ten mistypes there must not lock out the eleventh).
+    # Failed logins: strict per account (the e-mail address or mobile number), whatever the address. Per IP
+    # they count distinct accounts (LOGIN_FAILED_ACCOUNTS_PER_IP, accounts.login_limits), never attempts: a
+    # community centre or a mobile carrier puts many residents behind one address, and one attacker there
+    # hammering one account must lock that account, not the neighbours. So no "/ip" rate here.
     # A blocked login answers 429 (accounts.views.RateLimitedLoginView).
-    "login_failed": env_str("ACCOUNT_LOGIN_FAILED_RATE", "100/5m/ip,5/5m/key"),
-    "login": "60/m/ip",
+    "login_failed": env_str("ACCOUNT_LOGIN_FAILED_RATE", "5/5m/key"),
+    # Every password sign-in POST per address, refused or not: a flood limit only, high enough that a burst at
+    # one (already locked) account does not shut the door on a whole centre.
+    "login": "300/m/ip",
     "signup": "20/m/ip",
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
@@ -240,6 +244,8 @@ ACCOUNT_RATE_LIMITS = {
     "verify_phone": "60/m/ip,1/30s/key,5/h/key",
     "change_phone": "1/m/user",
 }
+# Distinct accounts with a failed sign-in from one client address per window (accounts.login_limits).
+LOGIN_FAILED_ACCOUNTS_PER_IP = env_str("LOGIN_FAILED_ACCOUNTS_PER_IP", "100/5m")
 ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm", "signup": "accounts.forms.SignupForm"}
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 # allauth's check W001 wants one login method required at sign-up; ours need one of e-mail or phone, which
@@ -272,8 +278,10 @@ SOCIALACCOUNT_PROVIDERS = {
     ]
 }
 
-# Wagtail's own login page is replaced by allauth's, so the admin shares its rate limits.
+# Wagtail's own login page is replaced by allauth's, so the admin shares its rate limits. So is its password
+# reset, which mailed a reset link to any address posted to it, without a limit: allauth's reset page is the one.
 WAGTAILADMIN_LOGIN_URL = "admin_login"
+WAGTAIL_PASSWORD_RESET_ENABLED = False
 WAGTAIL_SITE_NAME = "Living Lab"
 WAGTAILADMIN_BASE_URL = env_str("WAGTAILADMIN_BASE_URL", SITE_URL or "http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
@@ -398,8 +406,26 @@ LEGAL_DOCUMENTS = {
 COMMENT_RATE_LIMIT = env_str("COMMENT_RATE_LIMIT", "10/m")
 REPORT_RATE_LIMIT = env_str("REPORT_RATE_LIMIT", "20/h")
 FEEDBACK_RATE_LIMIT = env_str("FEEDBACK_RATE_LIMIT", "10/h")
+# Supporting or taking support back, and following or unfollowing (proposals and challenges), per user.
+VOTE_RATE_LIMIT = env_str("VOTE_RATE_LIMIT", "100/h")
+FOLLOW_RATE_LIMIT = env_str("FOLLOW_RATE_LIMIT", "100/h")
+# An expert's assessments saved (written or rewritten), per expert.
+ASSESSMENT_RATE_LIMIT = env_str("ASSESSMENT_RATE_LIMIT", "20/h")
+# Co-design, per user: signing up for or cancelling sessions and volunteering for or withdrawing from pilots
+# (together), and answers to surveys.
+CODESIGN_REGISTRATION_RATE_LIMIT = env_str("CODESIGN_REGISTRATION_RATE_LIMIT", "20/h")
+SURVEY_ANSWER_RATE_LIMIT = env_str("SURVEY_ANSWER_RATE_LIMIT", "10/h")
+# Online requests for a copy of one's data (each builds an archive in the background), per user.
+PERSONAL_EXPORT_RATE_LIMIT = env_str("PERSONAL_EXPORT_RATE_LIMIT", "5/d")
 # Account-claim attempts (letter number + code) per client IP: a centre's shared address claims a few an hour.
 DESK_CLAIM_RATE_LIMIT = env_str("DESK_CLAIM_RATE_LIMIT", "30/h")
+# Desk staff, per staff member: what they record for residents (registrations, proposals, supports, comments,
+# ratings, paper forms, letters), and the claim codes they text (each costs money; every text also passes
+# SMS_RATE_LIMITS per number).
+DESK_ACTION_RATE_LIMIT = env_str("DESK_ACTION_RATE_LIMIT", "300/h")
+DESK_SMS_RATE_LIMIT = env_str("DESK_SMS_RATE_LIMIT", "30/h")
+# Passwords of private pages and documents (Wagtail's privacy settings), tried per client IP.
+PAGE_PASSWORD_RATE_LIMIT = env_str("PAGE_PASSWORD_RATE_LIMIT", "10/10m")
 MAP_TILE_URL = env_str("MAP_TILE_URL", "https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png")
 
 # Open data: the public API's limit per client IP, the licence of datasets and API ("kogl-1" or "cc-by-4.0"),

@@ -148,13 +148,27 @@ def test_failed_logins_are_rate_limited(client, resident):
     assert "_auth_user_id" not in client.session
 
 
-def test_login_flood_from_one_address_gets_429(client, resident):
+def test_failed_logins_spread_over_many_accounts_from_one_address_get_429(client, resident):
+    """Credential stuffing: the address's bound counts distinct accounts (LOGIN_FAILED_ACCOUNTS_PER_IP, 100 in
+    five minutes), so the 101st account tried from one address is refused (accounts.login_limits)."""
     statuses = [
         client.post(reverse("account_login"), {"login": f"x{i}@example.org", "password": "x"}).status_code
-        for i in range(61)
+        for i in range(101)
     ]
-    assert statuses[:60] == [200] * 60
-    assert statuses[60] == 429
+    assert statuses[:100] == [200] * 100
+    assert statuses[100] == 429
+    assert client.post(reverse("account_login"), {"login": resident.email, "password": "x"}).status_code == 429
+
+
+def test_a_flood_of_login_posts_from_one_address_gets_429(client, settings):
+    """Every password sign-in POST counts against allauth's per-address flood limit ("login"), refused or not."""
+    assert settings.ACCOUNT_RATE_LIMITS["login"] == "300/m/ip"
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "login": "5/m/ip"}
+    statuses = [
+        client.post(reverse("account_login"), {"login": f"x{i}@example.org", "password": "x"}).status_code
+        for i in range(6)
+    ]
+    assert statuses == [200] * 5 + [429]
 
 
 def test_password_reset_sets_a_new_password(client, resident):

@@ -16,6 +16,7 @@ from challenges.services import (
 )
 from challenges.stages import DecisionOutcome, Stage
 from livinglab.errors import ActionRefused
+from notifications.services import follow_proposal
 from pilots.models import PilotFeedback, PilotStatus
 from proposals.models import ProposalStatus
 from tests.factories import AreaFactory, DongFactory, ProposalFactory, ResidentFactory
@@ -112,6 +113,15 @@ def test_residents_follow_and_unfollow_a_challenge_once(challenge, resident):
     assert ChallengeFollow.objects.filter(challenge=challenge, user=resident).count() == 1
     unfollow_challenge(challenge, user=resident)
     assert not ChallengeFollow.objects.exists()
+
+
+def test_following_challenges_and_proposals_share_one_limit(settings, challenge, resident):
+    settings.FOLLOW_RATE_LIMIT = "1/h"
+    follow_proposal(ProposalFactory(), user=resident)
+    with pytest.raises(ActionRefused) as exc:
+        follow_challenge(challenge, user=resident)
+    assert exc.value.status == 429
+    assert not ChallengeFollow.objects.filter(user=resident).exists()
 
 
 def test_visitors_and_drafts_cannot_be_followed(make_challenge, resident):

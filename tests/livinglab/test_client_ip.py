@@ -61,3 +61,17 @@ def test_allauth_counts_the_address_we_derive(trusted):
 
     assert get_adapter().get_client_ip(request(PROXY, "198.51.100.20")) == "198.51.100.20"
     assert get_adapter().get_client_ip(request("203.0.113.7", "198.51.100.20")) == "203.0.113.7"
+
+
+def test_no_code_but_client_ip_reads_the_connection_address():
+    """Every limit counts the trusted-proxy client IP; the open-data API's limit used to read REMOTE_ADDR itself,
+    so behind the proxy every API client shared the proxy's one address (and one limit)."""
+    from tests.test_architecture import source_files
+
+    readers = [
+        module
+        for module, path in source_files()
+        if module != "livinglab.client_ip"
+        and any(name in path.read_text(encoding="utf-8") for name in ("REMOTE_ADDR", "X_FORWARDED_FOR"))
+    ]
+    assert readers == []

@@ -17,12 +17,18 @@ from django.core.cache import cache
 from django.db import connections
 from django.test import Client
 from django.urls import reverse
+from wagtail.models import ModelLogEntry
 
 from accounts.models import User
-from livinglab import ratelimit
+from codesign import services as codesign_services
+from codesign.models import Registration, SurveyAnswer
+from desk import services as desk_services
+from desk.models import ClaimChannel, ClaimCode
+from livinglab import ratelimit, sms
+from livinglab.errors import ActionRefused
 from pilots.models import PilotFeedback, PilotStatus
 from proposals.models import Comment, Proposal, Report
-from tests.factories import CategoryFactory, DongFactory, ProposalFactory, ResidentFactory
+from tests.factories import PASSWORD, CategoryFactory, DongFactory, ProposalFactory, ResidentFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -57,11 +63,12 @@ def test_the_atomic_step_holds_when_raced_from_threads():
 
 
 def burst(user, count: int, send) -> Counter:
-    """``count`` requests at once from ``user``, each through its own signed-in client and thread."""
+    """``count`` requests at once from ``user`` (or anonymous, for None), each through its own client and thread."""
     clients = []
     for _ in range(count):
         client = Client()
-        client.force_login(user)
+        if user is not None:
+            client.force_login(user)
         clients.append(client)
 
     def one(args):
@@ -169,3 +176,137 @@ def test_parallel_sign_ups_from_one_address_stop_at_the_limit(engines, settings)
         statuses = Counter(pool.map(sign_up, range(20)))
     assert statuses == {302: 5, 429: 15}
     assert User.objects.filter(email__startswith="newcomer").count() == 5
+
+
+# --- texts, sign-in codes and sign-in failures ---------------------------------------------------------------
+
+
+def request_code(client, phone, ip="198.51.100.20"):
+    return client.post(reverse("account_request_login_code"), {"phone": phone}, REMOTE_ADDR=ip)
+
+
+def test_20_parallel_code_requests_for_one_number_send_exactly_one_text(engines):
+    """The configured limits as shipped: one code per number per 30 seconds (allauth's and ours alike)."""
+    statuses = burst(None, 20, lambda client, i: request_code(client, "010-4444-0001", ip=f"203.0.113.{i + 1}"))
+    assert statuses == {302: 1, 429: 19}
+    assert len(sms.outbox) == 1
+
+
+def test_70_parallel_code_requests_from_one_address_stop_at_its_60(engines, settings):
+    """allauth's per-address limit for code requests as configured (60 a minute), through our view."""
+    assert settings.ACCOUNT_RATE_LIMITS["request_login_code"].startswith("60/m/ip,")
+    settings.SMS_RATE_LIMITS = {"number": ["1/30s"], "ip": ["1000/h"]}
+    statuses = burst(None, 70, lambda client, i: request_code(client, f"010-5{i:03d}-1234"))
+    assert statuses == {302: 60, 429: 10}
+    assert len(sms.outbox) == 60
+
+
+def test_20_parallel_texts_from_one_address_stop_at_the_sms_limit(engines, settings):
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "request_login_code": "1000/m/ip,1000/m/key"}
+    settings.SMS_RATE_LIMITS = {"number": ["1/30s"], "ip": ["5/h"]}
+    statuses = burst(None, 20, lambda client, i: request_code(client, f"010-6{i:03d}-1234"))
+    assert statuses == {302: 5, 429: 15}
+    assert len(sms.outbox) == 5
+
+
+def test_150_parallel_guesses_at_one_account_lock_it_and_no_neighbour(engines):
+    """Ten neighbours behind one address mistype once; then 150 guesses at once at one account from there: that
+    account is locked after exactly 5 were checked, and the neighbours, signing in at once, all get in."""
+    centre = "198.51.100.20"
+    victim, *neighbours = ResidentFactory.create_batch(11)
+    for neighbour in neighbours:
+        Client().post(reverse("account_login"), {"login": neighbour.email, "password": "typo"}, REMOTE_ADDR=centre)
+
+    def guess(client, index):
+        data = {"login": victim.email, "password": f"guess-{index}"}
+        return client.post(reverse("account_login"), data, REMOTE_ADDR=centre)
+
+    assert burst(None, 150, guess) == {200: 5, 429: 145}
+
+    def sign_in(client, index):
+        data = {"login": neighbours[index].email, "password": PASSWORD}
+        return client.post(reverse("account_login"), data, REMOTE_ADDR=centre)
+
+    assert burst(None, len(neighbours), sign_in) == {302: 10}
+    response = Client().post(
+        reverse("account_login"), {"login": victim.email, "password": PASSWORD}, REMOTE_ADDR=centre
+    )
+    assert response.status_code == 429
+
+
+# --- the desk -------------------------------------------------------------------------------------------------
+
+
+def test_30_parallel_wrong_codes_are_compared_only_10_times(engines, staff, desk_resident):
+    """The letter's lock is one conditional UPDATE before the compare: of 30 wrong codes at once (from 30
+    addresses, past the per-address limit), exactly 10 are compared, and then even the right code is refused."""
+    claim, code = desk_services.issue_claim_code(desk_resident, staff=staff)
+
+    def wrong(client, index):
+        data = {"number": claim.number, "code": f"WRONG{index:03d}", "email": "soonja@example.org"}
+        data |= {"password": "a-long-resident-passphrase", "password_again": "a-long-resident-passphrase"}
+        return client.post(reverse("desk:claim"), data, REMOTE_ADDR=f"203.0.113.{index + 1}")
+
+    statuses = burst(None, 30, wrong)
+    assert set(statuses) <= {400, 429} and statuses[400] <= 10
+    compared = ModelLogEntry.objects.filter(action="livinglab.desk.claim_refused", data__reason="wrong_code")
+    assert compared.count() == 10
+    assert ClaimCode.objects.get(pk=claim.pk).failed_attempts == desk_services.MAX_CLAIM_ATTEMPTS
+    with pytest.raises(ActionRefused) as exc:
+        desk_services.claim_account(number=claim.number, code=code, email="soonja@example.org", password="x" * 20)
+    assert exc.value.status == 429
+
+
+def test_10_parallel_texted_codes_stop_at_the_staff_limit(engines, settings, staff, dong):
+    settings.DESK_SMS_RATE_LIMIT = "4/h"
+    residents = [
+        desk_services.register_resident(
+            staff=staff, display_name=f"Resident {n}", area=dong, consent_reference=f"P-{n}", phone=f"010-7{n:03d}-1234"
+        )
+        for n in range(10)
+    ]
+    statuses = burst(staff, 10, lambda client, i: client.post(reverse("desk:claim_text", args=[residents[i].pk])))
+    assert statuses == {302: 4, 429: 6}
+    assert len(sms.outbox) == 4
+    assert ClaimCode.objects.filter(channel=ClaimChannel.SMS).count() == 4
+
+
+# --- co-design ------------------------------------------------------------------------------------------------
+
+
+def test_12_parallel_session_sign_ups_stop_at_the_limit(engines, settings, make_session):
+    settings.CODESIGN_REGISTRATION_RATE_LIMIT = "5/h"
+    resident = ResidentFactory()
+    sessions = [make_session(capacity=5) for _ in range(12)]
+    statuses = burst(resident, 12, lambda client, i: client.post(reverse("codesign:register", args=[sessions[i].pk])))
+    assert statuses == {302: 5, 429: 7}
+    assert Registration.objects.filter(user=resident).count() == 5
+
+
+def test_10_parallel_survey_answers_stop_at_the_limit(engines, settings, make_survey, pilot, consent):
+    settings.SURVEY_ANSWER_RATE_LIMIT = "3/h"
+    person = ResidentFactory()
+    codesign_services.volunteer_for_pilot(pilot, user=person, consent_version=1)
+    surveys = [make_survey() for _ in range(10)]
+    answers = {"comfort": "OK", "heat_relief": "4", "features": ["Seat"], "anything_else": ""}
+
+    def answer(client, index):
+        return client.post(reverse("codesign:answer_survey", args=[surveys[index].pk]), answers)
+
+    assert burst(person, 10, answer) == {302: 3, 429: 7}
+    assert SurveyAnswer.objects.filter(user=person).count() == 3
+
+
+# --- the open-data API ----------------------------------------------------------------------------------------
+
+
+def test_30_parallel_api_requests_from_one_client_behind_the_proxy_pass_exactly_10(engines, settings):
+    settings.API_RATE_LIMIT = "10/m"
+    settings.TRUSTED_PROXIES = ["172.30.0.0/24"]
+    proxy = {"REMOTE_ADDR": "172.30.0.10"}
+
+    def read(client, index):
+        return client.get("/api/v1/areas/", HTTP_X_FORWARDED_FOR="203.0.113.1", **proxy)
+
+    assert burst(None, 30, read) == {200: 10, 429: 20}
+    assert Client().get("/api/v1/areas/", HTTP_X_FORWARDED_FOR="203.0.113.2", **proxy).status_code == 200

@@ -59,3 +59,30 @@ def test_a_new_window_starts_afresh(monkeypatch):
     assert ratelimit.take("t", 1, "1/m") is None
     monkeypatch.setattr(ratelimit, "clock", lambda: 1_800_000_060.0)
     assert ratelimit.take("t", 1, "1/m") is not None
+
+
+def test_several_limits_are_taken_all_or_none():
+    assert ratelimit.take("b", 1, "1/m") is not None
+    assert ratelimit.take_all([("a", 1, "1/m"), ("b", 1, "1/m")]) is None
+    # The refusal by "b" gave "a"'s slot back.
+    assert ratelimit.take_all([("a", 1, "1/m"), ("b", 2, "1/m")]) is not None
+
+
+def test_holding_all_gives_every_slot_back_when_the_action_fails():
+    limits = [("a", 1, "1/m"), ("b", 1, "1/m")]
+    with pytest.raises(RuntimeError), ratelimit.holding_all(limits, refuse=lambda: LookupError()):
+        raise RuntimeError("the action failed")
+    with ratelimit.holding_all(limits, refuse=lambda: LookupError()):
+        pass
+    with pytest.raises(LookupError), ratelimit.holding_all(limits, refuse=lambda: LookupError()):
+        pass
+
+
+def test_limited_refuses_with_a_429_and_the_message():
+    from livinglab.errors import ActionRefused
+
+    with ratelimit.limited("t", 1, "1/m", message="Slow down."):
+        pass
+    with pytest.raises(ActionRefused) as exc, ratelimit.limited("t", 1, "1/m", message="Slow down."):
+        pass
+    assert (exc.value.status, exc.value.message) == (429, "Slow down.")

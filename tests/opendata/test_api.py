@@ -224,6 +224,23 @@ def test_rate_limit_per_ip_with_retry_after(client, public_data, settings):
     assert other_ip.status_code == 200
 
 
+def test_rate_limit_counts_the_client_the_trusted_proxy_names(client, public_data, settings):
+    """Behind the reverse proxy every connection comes from the proxy: counted by REMOTE_ADDR, all API clients
+    shared one limit (one busy client shut out the rest), and a spoofed header must not give fresh ones."""
+    settings.API_RATE_LIMIT = "2/m"
+    settings.TRUSTED_PROXIES = ["172.30.0.0/24"]
+    proxy = {"REMOTE_ADDR": "172.30.0.10"}
+    for _ in range(2):
+        assert client.get("/api/v1/areas/", HTTP_X_FORWARDED_FOR="203.0.113.1", **proxy).status_code == 200
+    assert client.get("/api/v1/areas/", HTTP_X_FORWARDED_FOR="203.0.113.1", **proxy).status_code == 429
+    assert client.get("/api/v1/areas/", HTTP_X_FORWARDED_FOR="203.0.113.2", **proxy).status_code == 200
+    # Not from the proxy: the header is ignored, the connection's address counts.
+    direct = {"REMOTE_ADDR": "198.51.100.7"}
+    for spoofed in ("10.0.0.1", "10.0.0.2"):
+        assert client.get("/api/v1/areas/", HTTP_X_FORWARDED_FOR=spoofed, **direct).status_code == 200
+    assert client.get("/api/v1/areas/", HTTP_X_FORWARDED_FOR="10.0.0.3", **direct).status_code == 429
+
+
 def test_list_endpoints_run_a_constant_number_of_queries(client, public_data, django_assert_num_queries):
     ProposalFactory.create_batch(10, area=public_data["dong"], category=public_data["category"])
     # proposals (with category, area, author) + photos

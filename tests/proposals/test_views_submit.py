@@ -141,6 +141,41 @@ def test_rate_limit_answers_429_with_a_clear_message(
     assert Proposal.objects.count() == 1
 
 
+@pytest.fixture
+def decoded(monkeypatch):
+    """The names of the photos Pillow was asked to decode."""
+    from proposals import photos
+
+    names, original = [], photos.process_photo
+
+    def spy(upload):
+        names.append(upload.name)
+        return original(upload)
+
+    monkeypatch.setattr(photos, "process_photo", spy)
+    return names
+
+
+def test_over_the_limit_no_photo_is_decoded(client, resident, choices, settings, decoded):
+    """The limit is taken before any image work: someone over it costs no decoding (issue 15 point 2)."""
+    settings.PROPOSAL_RATE_LIMIT = "1/h"
+    client.force_login(resident)
+    assert client.post(CREATE, form_data(choices, photos=[jpeg("first.jpg")])).status_code == 302
+    response = client.post(CREATE, form_data(choices, title="Another light", photos=[jpeg("second.jpg")]))
+    assert response.status_code == 429
+    assert decoded == ["first.jpg"]
+
+
+def test_a_submission_refused_for_its_photo_gives_its_slot_back(client, resident, choices, settings, decoded):
+    settings.PROPOSAL_RATE_LIMIT = "1/h"
+    client.force_login(resident)
+    not_a_photo = SimpleUploadedFile("notes.jpg", b"just some notes, not a picture\n" * 20, content_type="image/jpeg")
+    response = client.post(CREATE, form_data(choices, photos=[not_a_photo]))
+    assert response.status_code == 400
+    assert client.post(CREATE, form_data(choices, photos=[jpeg("good.jpg")])).status_code == 302
+    assert decoded == ["notes.jpg", "good.jpg"]
+
+
 def test_more_than_three_photos_are_refused(client, resident, choices):
     client.force_login(resident)
     data = form_data(choices)
