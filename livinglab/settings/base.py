@@ -284,9 +284,12 @@ if ELASTICSEARCH_URL:
             "BACKEND": "wagtail.search.backends.elasticsearch8",
             "URLS": [ELASTICSEARCH_URL],
             "INDEX_PREFIX": f"{ELASTICSEARCH_INDEX_PREFIX}-wagtail-",
-            # For Wagtail's index writes (background tasks); page search reads override it with
+            # For the index writes (background tasks); page search reads override it with
             # ELASTICSEARCH_READ_TIMEOUT (search/views.py).
             "TIMEOUT": max(ELASTICSEARCH_TIMEOUT, 5),
+            # Wagtail never writes the cluster itself (it would, inside requests, on every delete and upload):
+            # search's outbox and task worker do, after the commit (search/wagtail_index.py; check search.E001).
+            "AUTO_UPDATE": False,
             "OPTIONS": {},
             "INDEX_SETTINGS": {},
         },
