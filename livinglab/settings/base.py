@@ -302,6 +302,9 @@ WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILDOCS_EXTENSIONS = ["csv", "pdf", "xlsx"]
 # Editors' images: the same decoded-pixel cap as residents' photos (GPS is stripped by the media storage).
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 24_000_000
+# Only formats whose location data the media storage strips by re-encoding (livinglab.images.LOCATION_FORMATS;
+# system check livinglab.E001): Wagtail's default list, written out. No HEIC or TIFF.
+WAGTAILIMAGES_EXTENSIONS = ["avif", "gif", "jpg", "jpeg", "png", "webp"]
 # Image decoding and encoding threads per worker process, and how long an upload waits for one (seconds).
 IMAGE_WORK_CONCURRENCY = env_int("IMAGE_WORK_CONCURRENCY", 1)
 IMAGE_WORK_WAIT_SECONDS = env_int("IMAGE_WORK_WAIT_SECONDS", 30)
