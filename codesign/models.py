@@ -21,8 +21,8 @@ from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.forms.forms import FormBuilder
 from wagtail.contrib.forms.models import AbstractForm, AbstractFormField, AbstractFormSubmission
-from wagtail.fields import RichTextField
 
+from home.rich_text import CheckedRichTextField
 from livinglab.counters import save_leaving_counters
 
 # --- sessions ------------------------------------------------------------------------------------------
@@ -96,8 +96,9 @@ class Session(models.Model):
     # Seats taken, changed only by ``codesign.services`` in the same transaction as the registration, whichever
     # way it goes (``codesign.counters``, ``codesign.erasure``); ``manage.py recount_seats`` repairs drift.
     registered_count = models.PositiveIntegerField(_("seats taken"), default=0, editable=False)
-    minutes = RichTextField(_("minutes"), blank=True, features=MINUTES_FEATURES)
-    outcomes = RichTextField(_("outcomes"), blank=True, features=MINUTES_FEATURES)
+    # Checked rich text: a link whose id is not a real page's is refused on save (home/rich_text.py).
+    minutes = CheckedRichTextField(_("minutes"), blank=True, features=MINUTES_FEATURES)
+    outcomes = CheckedRichTextField(_("outcomes"), blank=True, features=MINUTES_FEATURES)
     minutes_published_at = models.DateTimeField(_("minutes published at"), null=True, blank=True)
     proposals = models.ManyToManyField(
         "proposals.Proposal",

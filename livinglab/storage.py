@@ -6,10 +6,14 @@ one, at the one place they share.
 """
 
 from django.core.files.storage import FileSystemStorage
+from PIL import Image
 
-from .images import strip_location
+from .images import LOCATION_FORMATS, strip_location
 
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".mpo")
+# Every file name Pillow gives to an accepted format (.jpg, .jpeg, .jfif, .png, .apng, .webp, .avif, .gif, ...).
+IMAGE_SUFFIXES = tuple(
+    sorted(suffix for suffix, fmt in Image.registered_extensions().items() if fmt in LOCATION_FORMATS)
+)
 
 
 class LocationFreeFileSystemStorage(FileSystemStorage):

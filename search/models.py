@@ -39,6 +39,35 @@ class IndexOutbox(models.Model):
         return f"{self.action} proposal {self.proposal_id} ({self.attempts} attempts)"
 
 
+class WagtailIndexOutbox(models.Model):
+    """A page, image or document whose entry in Wagtail's cluster index is out of date (search/wagtail_index.py).
+
+    Written in the transaction of the change itself (save, delete, move, bulk action); the ``index_wagtail_object``
+    task sends the object's current state after the commit and deletes the row, a failure leaves it for the
+    replay. One row per indexed object, named by its root model (all pages share ``wagtailcore.page``), because
+    the replay always sends what the database holds now: the document if the object exists, a delete if not.
+    """
+
+    model = models.CharField(_("model"), max_length=100)
+    object_id = models.CharField(_("object"), max_length=64)
+    action = models.CharField(_("action"), max_length=10, choices=IndexAction.choices, default=IndexAction.INDEX)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["updated_at", "id"]
+        verbose_name = _("pending page index write")
+        verbose_name_plural = _("pending page index writes")
+        constraints = [
+            models.UniqueConstraint(fields=["model", "object_id"], name="wagtail_index_outbox_one_pending_per_object"),
+        ]
+
+    def __str__(self):
+        return f"{self.action} {self.model} {self.object_id} ({self.attempts} attempts)"
+
+
 class ProposalSearchText(models.Model):
     """A proposal's words after Korean analysis (search.analysis), which the database backend matches against.
 

@@ -63,9 +63,9 @@ def _pages(query: str, *, backend: str = "default", **options) -> list:
 
 
 def _cluster_pages(query: str) -> list:
-    # Reads get the proposal reads' short timeout. The backend entry's own, longer TIMEOUT stays for
-    # Wagtail's index writes (publish -> index update in background tasks, rebuild_modelsearch_index),
-    # which build their backend from the settings without this override.
+    # Reads get the proposal reads' short timeout. The backend entry's own, longer TIMEOUT stays for the
+    # index writes (the outbox task, search/wagtail_index.py, and rebuild_modelsearch_index), which build
+    # their backend from the settings without this override.
     return _pages(query, TIMEOUT=settings.ELASTICSEARCH_READ_TIMEOUT)
 
 

@@ -292,9 +292,12 @@ if ELASTICSEARCH_URL:
             "BACKEND": "wagtail.search.backends.elasticsearch8",
             "URLS": [ELASTICSEARCH_URL],
             "INDEX_PREFIX": f"{ELASTICSEARCH_INDEX_PREFIX}-wagtail-",
-            # For Wagtail's index writes (background tasks); page search reads override it with
+            # For the index writes (background tasks); page search reads override it with
             # ELASTICSEARCH_READ_TIMEOUT (search/views.py).
             "TIMEOUT": max(ELASTICSEARCH_TIMEOUT, 5),
+            # Wagtail never writes the cluster itself (it would, inside requests, on every delete and upload):
+            # search's outbox and task worker do, after the commit (search/wagtail_index.py; check search.E001).
+            "AUTO_UPDATE": False,
             "OPTIONS": {},
             "INDEX_SETTINGS": {},
         },
@@ -307,6 +310,9 @@ WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILDOCS_EXTENSIONS = ["csv", "pdf", "xlsx"]
 # Editors' images: the same decoded-pixel cap as residents' photos (GPS is stripped by the media storage).
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 24_000_000
+# Only formats whose location data the media storage strips by re-encoding (livinglab.images.LOCATION_FORMATS;
+# system check livinglab.E001): Wagtail's default list, written out. No HEIC or TIFF.
+WAGTAILIMAGES_EXTENSIONS = ["avif", "gif", "jpg", "jpeg", "png", "webp"]
 # Image decoding and encoding threads per worker process, and how long an upload waits for one (seconds).
 IMAGE_WORK_CONCURRENCY = env_int("IMAGE_WORK_CONCURRENCY", 1)
 IMAGE_WORK_WAIT_SECONDS = env_int("IMAGE_WORK_WAIT_SECONDS", 30)

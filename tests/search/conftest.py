@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.tasks import default_task_backend
 from django.utils import timezone
 
 from proposals.models import ProposalStatus
@@ -137,3 +138,12 @@ def cluster_hanging(settings):
         settings.ELASTICSEARCH_URL = server.url
         settings.ELASTICSEARCH_TIMEOUT = 1.0
         yield server
+
+
+@pytest.fixture
+def worker_elsewhere(settings):
+    """Django's dummy task backend: enqueued tasks are kept (as the database backend hands them to the worker)."""
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    default_task_backend.clear()
+    yield default_task_backend
+    default_task_backend.clear()

@@ -292,3 +292,21 @@ class HangingServer:
 
     def __exit__(self, *exc):
         self.sock.close()
+
+
+def connections_waiting(server: HangingServer) -> int:
+    """How many connections the hanging server's kernel accepted that nobody picked up (0 = never contacted)."""
+    server.sock.setblocking(False)
+    count = 0
+    while True:
+        try:
+            connection, _address = server.sock.accept()
+        except BlockingIOError:
+            return count
+        connection.close()
+        count += 1
+
+
+def enqueued(backend, task) -> list[tuple]:
+    """The arguments of every run of ``task`` a dummy task backend holds, in order."""
+    return [tuple(result.args) for result in backend.results if result.task.func is task.func]

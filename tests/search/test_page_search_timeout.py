@@ -6,10 +6,11 @@ to Wagtail's database backend, and the failure the shared read breaker counts.
 
 import elastic_transport
 import pytest
-from wagtail.search.backends import get_search_backends
+from wagtail.search.backends import get_search_backend
 
 from search.backends.elasticsearch import _breakers, read_breaker
 from search.views import search_pages
+from search.wagtail_index import outbox_backends
 
 from .loopback_elasticsearch import HangingServer
 
@@ -54,6 +55,7 @@ def hanging_cluster(settings):
                 "TIMEOUT": WRITE_TIMEOUT,
                 "OPTIONS": {},
                 "INDEX_SETTINGS": {},
+                "AUTO_UPDATE": False,
             },
             "database": {"BACKEND": "wagtail.search.backends.database"},
         }
@@ -75,7 +77,7 @@ def test_page_search_gives_up_after_the_read_timeout_and_falls_back(hanging_clus
 
 
 def test_wagtail_index_writes_keep_the_long_timeout(hanging_cluster):
-    # The backends Wagtail's signal handlers and rebuild_modelsearch_index update are built from the
-    # settings alone; the read timeout is an override of the page search view only.
-    cluster = [backend for backend in get_search_backends(with_auto_update=True) if hasattr(backend, "es")]
+    # The backends the outbox task (search/wagtail_index.py) and rebuild_modelsearch_index write are built
+    # from the settings alone; the read timeout is an override of the page search view only.
+    cluster = [get_search_backend(name) for name in outbox_backends()]
     assert [backend.timeout for backend in cluster] == [WRITE_TIMEOUT]

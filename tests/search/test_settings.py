@@ -49,3 +49,5 @@ def test_wagtail_pages_use_elasticsearch8_when_a_cluster_is_configured():
     assert config["URLS"] == ["http://search.internal:9200"]
     assert config["INDEX_PREFIX"] == "seongdong-wagtail-"
     assert module == "modelsearch.backends.elasticsearch8"
+    # Wagtail never writes the cluster inside a request; the search outbox does (search/wagtail_index.py).
+    assert config["AUTO_UPDATE"] is False

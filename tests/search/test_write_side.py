@@ -8,7 +8,6 @@ and the cluster is the loopback server that accepts connections and never answer
 
 import pytest
 from django.db import transaction
-from django.tasks import default_task_backend
 
 from accounts.services import erase_account
 from proposals import services
@@ -17,36 +16,11 @@ from search.models import IndexAction, IndexOutbox
 from search.tasks import index_proposal
 from tests.factories import CategoryFactory, DongFactory, ProposalFactory, ResidentFactory
 
-from .loopback_elasticsearch import LoopbackElasticsearch
+from .loopback_elasticsearch import LoopbackElasticsearch, connections_waiting, enqueued
 
 pytestmark = pytest.mark.django_db
 
 ALIAS = "test-proposals"
-
-
-@pytest.fixture
-def worker_elsewhere(settings):
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
-    default_task_backend.clear()
-    yield default_task_backend
-    default_task_backend.clear()
-
-
-def enqueued(backend, task) -> list[tuple]:
-    return [tuple(result.args) for result in backend.results if result.task.func is task.func]
-
-
-def connections_waiting(server) -> int:
-    """How many connections the hanging server's kernel accepted that nobody picked up (0 = never contacted)."""
-    server.sock.setblocking(False)
-    count = 0
-    while True:
-        try:
-            connection, _address = server.sock.accept()
-        except BlockingIOError:
-            return count
-        connection.close()
-        count += 1
 
 
 def vote(proposal):

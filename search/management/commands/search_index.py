@@ -11,10 +11,11 @@ from elasticsearch.helpers import streaming_bulk
 from tqdm import tqdm
 
 from proposals.models import Proposal
+from search import wagtail_index
 from search.backends.elasticsearch import get_client
 from search.documents import bulk_index_actions, cluster_has_nori, new_index_name, proposal_index, proposals_alias
 from search.indexing import replay_outbox
-from search.models import IndexOutbox, IndexRebuild
+from search.models import IndexOutbox, IndexRebuild, WagtailIndexOutbox
 from search.search_text import refresh_search_text, stale_proposal_ids
 from search.tasks import replay_search_outbox
 
@@ -30,6 +31,7 @@ class Command(BaseCommand):
     help = (
         "Maintain the Elasticsearch index of proposals: --rebuild fills a new index through bulk requests and "
         "swaps the alias to it, --sync queues a background replay of writes queued while the cluster was unreachable "
+        "(proposals, and Wagtail's pages, images and documents) "
         "(--inline replays them here), --check compares "
         "the number of public proposals in the database and in the index."
     )
@@ -161,7 +163,7 @@ class Command(BaseCommand):
 
     def queue_sync(self):
         """The replay runs in the task worker, like every replay the site starts (``search.tasks``)."""
-        pending = IndexOutbox.objects.count()
+        pending = IndexOutbox.objects.count() + WagtailIndexOutbox.objects.count()
         if not pending:
             self.stdout.write("The outbox is empty: the index is up to date.")
             return
@@ -174,13 +176,14 @@ class Command(BaseCommand):
         )
 
     def sync(self, client):
-        pending = IndexOutbox.objects.count()
+        """Proposals' outbox, then Wagtail's (pages, images and documents)."""
+        pending = IndexOutbox.objects.count() + WagtailIndexOutbox.objects.count()
         if not pending:
             self.stdout.write("The outbox is empty: the index is up to date.")
             return
-        report = replay_outbox(client=client)
-        remaining = IndexOutbox.objects.count()
-        message = f"Replayed {report.sent} of {pending} pending index writes; {remaining} still pending."
+        sent = replay_outbox(client=client).sent + wagtail_index.replay_outbox().sent
+        remaining = IndexOutbox.objects.count() + WagtailIndexOutbox.objects.count()
+        message = f"Replayed {sent} of {pending} pending index writes; {remaining} still pending."
         if remaining:
             raise CommandError(message)
         self.stdout.write(self.style.SUCCESS(message))
