@@ -1,6 +1,7 @@
 """Suite-wide fixtures. In CI (CI=true) a test that needs a missing service fails instead of skipping."""
 
 import os
+import re
 
 import pytest
 from django.conf import settings
@@ -21,11 +22,19 @@ def skip_or_fail(reason: str):
     pytest.skip(reason)
 
 
+SERVED_STACK = re.compile(r"/tests/(browser|live|faults)/")
+SERVED_STACK_TIMEOUT = 1200
+
+
 def pytest_collection_modifyitems(items):
     """Browser tests run last, and carry the ``browser`` marker (so ``-m "not browser"`` skips them)."""
     for item in items:
         if "/tests/browser/" in str(item.path):
             item.add_marker(pytest.mark.browser)
+        if SERVED_STACK.search(str(item.path)) and item.get_closest_marker("timeout") is None:
+            # These start real servers, and the first one in each worker migrates a database (~20 s on a quiet
+            # machine, minutes beside a CPU hog). The timeout only guards against a hang: give them room.
+            item.add_marker(pytest.mark.timeout(SERVED_STACK_TIMEOUT))
         marker = item.get_closest_marker("django_db")
         if marker and marker.kwargs.get("transaction") and "serialized_rollback" not in marker.kwargs:
             # Transactional tests flush every table; serialized rollback puts back what migrations created

@@ -85,7 +85,8 @@ class LiveSite:
     def origin(port: int) -> str:
         return f"http://127.0.0.1:{port}"
 
-    def manage(self, *args: str, timeout: float = 180, **env: str) -> str:
+    def manage(self, *args: str, timeout: float = 1200, **env: str) -> str:
+        # The timeout guards against a hang only: a migrate beside a CPU hog takes minutes, not seconds.
         result = subprocess.run(
             [sys.executable, "manage.py", *args],
             cwd=ROOT,
@@ -108,7 +109,7 @@ class LiveSite:
             env=self.env(),
             capture_output=True,
             text=True,
-            timeout=120,
+            timeout=1200,
         )
         if result.returncode:
             raise RuntimeError(f"seeding failed:\n{result.stderr}")
