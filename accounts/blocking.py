@@ -5,8 +5,6 @@ stay (they may still read, follow what they follow and download their data); pos
 reporting, rating and assessing are refused with a 403 that says why.
 """
 
-from django.utils.translation import gettext as _
-
 from livinglab.errors import ActionRefused
 
 
@@ -17,11 +15,4 @@ def is_blocked(user) -> bool:
 def refuse_if_blocked(user) -> None:
     """Raise a 403 ``ActionRefused`` with the moderator's reason when ``user`` is blocked."""
     if is_blocked(user):
-        raise ActionRefused(
-            _(
-                "Your account is blocked from taking part: %(reason)s You can still read everything. "
-                "If you think this is a mistake, contact the district office."
-            )
-            % {"reason": user.blocked_reason or _("repeated breaches of the site's rules.")},
-            status=403,
-        )
+        raise ActionRefused(user.blocked_message, status=403)

@@ -200,6 +200,19 @@ class User(AbstractUser):
         return self.blocked_at is not None
 
     @property
+    def blocked_message(self) -> str:
+        """What a blocked person is told when they try to take part, and on every page they read meanwhile."""
+        reason = (self.blocked_reason or "").strip() or str(_("repeated breaches of the site's rules."))
+        if reason[-1] not in ".!?。":
+            reason += "."  # the moderator's reason is one sentence of the message
+        return str(
+            _(
+                "Your account is blocked from taking part: %(reason)s You can still read everything. "
+                "If you think this is a mistake, contact the district office."
+            )
+        ) % {"reason": reason}
+
+    @property
     def role_label(self) -> str:
         """The role as people read it ("Expert"), never the stored key."""
         if self.is_superuser:

@@ -83,6 +83,7 @@ def challenge_page_context(request, page, *, stage_form=None, stage_error: str =
         "next_stage_planned_start": page.next_stage_planned_start(),
         "shortlist_form": ShortlistForm() if can_shortlist else None,
         "can_decide": can(user, "challenges.decide", page),
+        "can_print_paper_form": can(user, "challenges.print_paper_form", page),
     }
     return context
 

@@ -8,6 +8,7 @@
 | ``challenges.change_stage`` | no | no | no | not closed, a next stage exists (up to evaluation) |
 | ``challenges.shortlist`` | no | no | no | not closed, discovery or co-design |
 | ``challenges.decide`` | no | no | no | not closed, in evaluation |
+| ``challenges.print_paper_form`` | no | no (desk staff: yes) | no | live, during discovery |
 
 ``challenge_policy`` explains a "no" with the same predicates, so the page, the service and the status agree.
 Dates are the service's to check, not a permission: ``services.change_stage`` refuses (409) to enter a stage
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 import rules
 from django.utils.translation import gettext_lazy as _
 
-from proposals.rules import can, has_verified_contact, is_administrator, is_signed_in
+from proposals.rules import can, has_verified_contact, is_administrator, is_desk_staff, is_signed_in
 
 from .stages import SHORTLIST_STAGES, STAGE_TRANSITIONS, Stage
 
@@ -60,6 +61,10 @@ rules.add_perm("challenges.submit_into", has_verified_contact & challenge_is_liv
 rules.add_perm("challenges.change_stage", is_administrator & challenge_is_open & challenge_can_move_on)
 rules.add_perm("challenges.shortlist", is_administrator & challenge_is_open & challenge_is_shortlisting)
 rules.add_perm("challenges.decide", is_administrator & challenge_is_open & challenge_is_in_evaluation)
+# The challenge's own paper form (``desk:challenge_paper_form``) is offered to the people who hand it out.
+rules.add_perm(
+    "challenges.print_paper_form", (is_administrator | is_desk_staff) & challenge_is_live & challenge_takes_proposals
+)
 
 
 @dataclass

@@ -13,8 +13,18 @@ class AttendanceForm(forms.Form):
 
     def __init__(self, *args, registrations=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["present"].choices = [(r.pk, str(r.user)) for r in registrations]
+        self.fields["present"].choices = [(r.pk, self.label_of(r)) for r in registrations]
         self.fields["present"].initial = [r.pk for r in registrations if r.checked_in_at]
+
+    @staticmethod
+    def label_of(registration) -> str:
+        """The person's name, and where a desk registered them (staff then know whom to ask)."""
+        if registration.was_assisted:
+            return _("%(name)s (with help at %(centre)s)") % {
+                "name": registration.user,
+                "centre": registration.helped_at,
+            }
+        return str(registration.user)
 
 
 class WalkInForm(forms.Form):

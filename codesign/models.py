@@ -24,6 +24,7 @@ from wagtail.contrib.forms.models import AbstractForm, AbstractFormField, Abstra
 
 from home.rich_text import CheckedRichTextField
 from livinglab.counters import save_leaving_counters
+from proposals.models import AssistedFields
 
 # --- sessions ------------------------------------------------------------------------------------------
 
@@ -69,6 +70,10 @@ class SessionQuerySet(models.QuerySet):
 
     def upcoming(self, now=None):
         return self.filter(ends_at__gte=now or timezone.now())
+
+    def open_for_registration(self, now=None):
+        """Published sessions on a live page that have not started: the ones a person may still register for."""
+        return self.published().filter(page__live=True, starts_at__gt=now or timezone.now())
 
 
 class Session(models.Model):
@@ -226,8 +231,12 @@ class RegistrationQuerySet(models.QuerySet):
         return self.filter(status=RegistrationStatus.WAITING).order_by("created_at", "pk")
 
 
-class Registration(models.Model):
-    """A person's seat at a session, or their place on its waiting list; cancelled rows stay as history."""
+class Registration(AssistedFields):
+    """A person's seat at a session, or their place on its waiting list; cancelled rows stay as history.
+
+    A desk may register a resident of its centre (``livinglab.assisted``): the row keeps how the resident
+    reached the desk, the staff member and the centre, and staff lists say "with help at <centre>".
+    """
 
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="registrations")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="codesign_registrations")
@@ -238,6 +247,15 @@ class Registration(models.Model):
     checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
     checked_in_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("registered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("The desk staff member who registered the resident."),
     )
 
     objects = RegistrationQuerySet.as_manager()
@@ -392,6 +410,12 @@ class SurveyField(AbstractFormField):
         return [label for _value, label in SurveyFormBuilder([]).get_formatted_field_choices(self)]
 
 
+def page_can_have_participants(page) -> bool:
+    """Whether residents can ever volunteer as lab participants of ``page`` (``codesign.rules`` asks the same
+    page whether they can now): a page that says so itself, or a pilot, which has a status."""
+    return hasattr(page, "accepts_lab_participants") or hasattr(page, "status")
+
+
 class SurveyPage(AbstractForm):
     """A short survey on a pilot or challenge, built with Wagtail's form builder; one answer per person.
 
@@ -410,6 +434,15 @@ class SurveyPage(AbstractForm):
     audience = models.CharField(
         _("who may answer"), max_length=15, choices=SurveyAudience.choices, default=SurveyAudience.PARTICIPANTS
     )
+    closes_at = models.DateTimeField(
+        _("answers accepted until"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Optional. After this time the survey and its results stay on the site, but take no more answers. "
+            "A challenge's surveys also close when its decision is recorded."
+        ),
+    )
     intro = models.TextField(_("introduction"), blank=True)
     thank_you_text = models.TextField(_("thank-you text"), blank=True)
 
@@ -418,6 +451,7 @@ class SurveyPage(AbstractForm):
     content_panels = AbstractForm.content_panels + [
         FieldPanel("subject_page"),
         FieldRowPanel([FieldPanel("phase"), FieldPanel("audience")]),
+        FieldPanel("closes_at"),
         FieldPanel("intro"),
         InlinePanel("form_fields", label=_("Questions")),
         FieldPanel("thank_you_text"),
@@ -432,6 +466,31 @@ class SurveyPage(AbstractForm):
 
     def get_submission_class(self):
         return SurveyAnswer
+
+    def clean(self):
+        super().clean()
+        subject = self.subject_page.specific if self.subject_page_id else None
+        if (
+            subject is not None
+            and self.audience == SurveyAudience.PARTICIPANTS
+            and not page_can_have_participants(subject)
+        ):
+            raise ValidationError(
+                {
+                    "audience": _(
+                        "Only a pilot has lab participants: open this survey to all signed-in residents, "
+                        "or choose a pilot it asks about."
+                    )
+                }
+            )
+
+    def is_open(self, now=None) -> bool:
+        """Whether it still takes answers: before its closing time, and while the page it asks about is not
+        closed (a challenge closes with its decision; the page says so through ``is_closed``)."""
+        if self.closes_at is not None and self.closes_at <= (now or timezone.now()):
+            return False
+        subject = self.subject_page.specific if self.subject_page_id else None
+        return not getattr(subject, "is_closed", False)
 
     def serve(self, request, *args, **kwargs):
         """The page shows the survey; answers are posted to ``codesign:answer_survey``, which runs the service

@@ -10,7 +10,7 @@
 | ``codesign.withdraw`` | the participant | while they take part |
 | ``codesign.see_participants`` | administrators | any |
 | ``codesign.export_survey_results`` | administrators | any survey, drafts included |
-| ``codesign.answer_survey`` | signed-in, unblocked; participants only when the survey says so | live survey |
+| ``codesign.answer_survey`` | signed-in, unblocked, not administrators; participants only when the survey says so | live, open survey |
 
 Each permission has its reasons table: the first failing predicate says why, with the status the refusal
 answers with (``explain``), so a page, a service and its 4xx always agree.
@@ -107,6 +107,11 @@ def survey_is_live(user, survey) -> bool:
 
 
 @rules.predicate
+def survey_is_open(user, survey) -> bool:
+    return bool(survey is not None and survey.is_open())
+
+
+@rules.predicate
 def survey_accepts_user(user, survey) -> bool:
     if survey is None:
         return False
@@ -128,7 +133,10 @@ rules.add_perm(
 rules.add_perm("codesign.withdraw", is_participant_self & participation_is_active)
 rules.add_perm("codesign.see_participants", is_administrator)
 rules.add_perm("codesign.export_survey_results", is_administrator)
-rules.add_perm("codesign.answer_survey", can_take_part & survey_is_live & survey_accepts_user)
+rules.add_perm(
+    "codesign.answer_survey",
+    can_take_part & ~is_administrator & survey_is_live & survey_is_open & survey_accepts_user,
+)
 
 SIGN_IN = (is_signed_in, _("Sign in first."), 403)
 NOT_BLOCKED = (~is_blocked, _("Your account may not take part at the moment."), 403)
@@ -175,6 +183,8 @@ REASONS = {
         SIGN_IN,
         NOT_BLOCKED,
         (survey_is_live, _("This survey is not published."), 404),
+        (~is_administrator, _("Administrators run the surveys and read their results; they do not answer them."), 403),
+        (survey_is_open, _("This survey is closed: it no longer takes answers."), 409),
         (survey_accepts_user, _("This survey is for the pilot's lab participants."), 403),
     ),
 }

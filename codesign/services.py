@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from wagtail.log_actions import log as audit_log
 
 from livinglab import ratelimit
+from livinglab.assisted import Assisted
 from livinglab.errors import ActionRefused
 from livinglab.events import emit
 from livinglab.spreadsheets import SafeCsvWriter
@@ -79,19 +80,41 @@ def _registration_limit(user):
     )
 
 
-def register_for_session(session: Session, *, user) -> Registration:
-    """A seat if one is free, otherwise a place on the waiting list (which is not an error)."""
+def register_for_session(session: Session, *, user, assisted: Assisted | None = None) -> Registration:
+    """A seat if one is free, otherwise a place on the waiting list (which is not an error).
+
+    Held to ``settings.CODESIGN_REGISTRATION_RATE_LIMIT`` per person (``_registration_limit``). With
+    ``assisted``, desk staff register a resident of their centre: the registration is stamped with the
+    channel, the staff member and the centre, and the audit log names the staff member.
+    """
+    if assisted is not None:
+        assisted.check(user)
+        already = _("This resident is already registered for this session.")
+    else:
+        already = _("You are already registered for this session.")
+    stamp = {
+        "channel": assisted.channel if assisted is not None else "online",
+        "filed_by": assisted.staff if assisted is not None else None,
+        "helped_at": assisted.centre if assisted is not None else "",
+    }
     with _registration_limit(user), transaction.atomic():
         locked = _lock_session(session)
         require("codesign.register", user, locked)
         if Registration.objects.active().filter(session=locked, user=user).exists():
-            raise ActionRefused(_("You are already registered for this session."), status=409)
+            raise ActionRefused(already, status=409)
         status = RegistrationStatus.REGISTERED if _take_seat(locked) else RegistrationStatus.WAITING
         try:
             with transaction.atomic():
-                registration = Registration.objects.create(session=locked, user=user, status=status)
+                registration = Registration.objects.create(session=locked, user=user, status=status, **stamp)
         except IntegrityError as exc:
-            raise ActionRefused(_("You are already registered for this session."), status=409) from exc
+            raise ActionRefused(already, status=409) from exc
+        if assisted is not None:
+            audit_log(
+                instance=locked,
+                action="livinglab.codesign.registered_on_behalf",
+                user=assisted.staff,
+                data={"registration_id": registration.pk, "status": status, **assisted.audit_data()},
+            )
         _announce(locked, registration, actor_id=user.pk)
     session.registered_count = locked.registered_count
     return registration

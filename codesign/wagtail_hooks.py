@@ -7,6 +7,7 @@ from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from livinglab.choosers import PermissionCheckedChooserViewSet
 from proposals.viewsets import ModerationPermissionPolicy
 
 from . import tasks
@@ -15,6 +16,11 @@ from .models import ConsentText, LabParticipant, Session
 LOG_ACTIONS = [
     ("livinglab.codesign.attendance", _("Take attendance"), _("Attendance recorded")),
     ("livinglab.codesign.walk_ins", _("Record walk-ins"), _("Walk-ins recorded")),
+    (
+        "livinglab.codesign.registered_on_behalf",
+        _("Register a resident for a session"),
+        _("Registered for a session with help at a desk"),
+    ),
     ("livinglab.codesign.participants_export", _("Export lab participants"), _("Lab participants exported")),
     ("livinglab.codesign.survey_export", _("Export survey results"), _("Survey results exported")),
 ]
@@ -35,6 +41,7 @@ register_permission_policy(LabParticipant, ModerationPermissionPolicy(LabPartici
 
 class SessionViewSet(SnippetViewSet):
     model = Session
+    chooser_viewset_class = PermissionCheckedChooserViewSet
     icon = "date"
     menu_label = _("Co-design sessions")
     list_display = [
@@ -52,6 +59,7 @@ class SessionViewSet(SnippetViewSet):
 
 class ConsentTextViewSet(SnippetViewSet):
     model = ConsentText
+    chooser_viewset_class = PermissionCheckedChooserViewSet
     icon = "doc-full"
     menu_label = _("Consent texts")
     list_display = ["page", Column("version", label=_("Version")), DateColumn("created_at", label=_("Created"))]
@@ -59,6 +67,7 @@ class ConsentTextViewSet(SnippetViewSet):
 
 class LabParticipantViewSet(SnippetViewSet):
     model = LabParticipant
+    chooser_viewset_class = PermissionCheckedChooserViewSet
     icon = "group"
     menu_label = _("Lab participants")
     list_display = [

@@ -1,7 +1,9 @@
 """The desk's forms; ``desk.services`` decides what happens with what they parse."""
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from livinglab.forms import LocalizedChoiceField
 from proposals.forms import PlainLabelForm, ProposalSubmitForm
@@ -71,7 +73,8 @@ class AssistedProposalForm(ProposalSubmitForm):
 
 
 class PaperEntryForm(AssistedProposalForm):
-    """One paper form: its printed reference, whose it is, and what it says."""
+    """One paper form: which form it is (the general call or a challenge's own), its printed reference, whose it
+    is, and what it says."""
 
     reference = forms.CharField(
         label=_("Paper reference number"),
@@ -81,7 +84,17 @@ class PaperEntryForm(AssistedProposalForm):
     )
     resident = forms.TypedChoiceField(label=_("Resident"), coerce=int, empty_value=None)
 
-    field_order = ["reference", "resident", "title", "description", "category", "area", "photos", "photo_alt_text"]
+    field_order = [
+        "challenge",
+        "reference",
+        "resident",
+        "title",
+        "description",
+        "category",
+        "area",
+        "photos",
+        "photo_alt_text",
+    ]
 
     def __init__(self, *args, residents=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -91,6 +104,12 @@ class PaperEntryForm(AssistedProposalForm):
         self.fields["resident"].choices = [("", _("Choose…"))] + [
             (r.pk, f"{r.user.display_name} · {r.consent_reference}") for r in residents
         ]
+        challenge = self.fields.get("challenge")
+        if challenge is not None:
+            # Offered while a challenge's call is open: its own paper form files the proposal into it.
+            challenge.label = _("Which paper form")
+            challenge.help_text = _("The title printed at the top of the form. It stays chosen for the next form.")
+            challenge.choices = [("", _("The general call (no challenge)")), *list(challenge.choices)[1:]]
 
     def clean(self):
         cleaned = forms.Form.clean(self)
@@ -133,6 +152,32 @@ class RatePilotForm(PlainLabelForm):
 
     def clean_pilot(self):
         return self.pilots[self.cleaned_data["pilot"]]
+
+
+class SessionRegistrationForm(PlainLabelForm):
+    """A co-design session the resident wants to attend; a full one puts them on its waiting list."""
+
+    session = forms.TypedChoiceField(label=_("Session"), coerce=int, empty_value=None)
+    channel = ChannelField()
+
+    def __init__(self, *args, sessions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sessions = {s.pk: s for s in sessions}
+        self.fields["session"].choices = [("", _("Choose…"))] + [(s.pk, self.label_of(s)) for s in sessions]
+
+    @staticmethod
+    def label_of(session) -> str:
+        when = timezone.localtime(session.starts_at).strftime("%Y-%m-%d %H:%M")
+        if session.is_full:
+            seats = _("full: waiting list")
+        else:
+            seats = ngettext("%(count)d seat left", "%(count)d seats left", session.seats_left) % {
+                "count": session.seats_left
+            }
+        return f"{when} · {session.title} · {seats}"
+
+    def clean_session(self):
+        return self.sessions[self.cleaned_data["session"]]
 
 
 class ClaimForm(PlainLabelForm):

@@ -8,7 +8,6 @@ aggregate queries, whatever the number of people or dongs.
 """
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import TruncMonth
@@ -45,6 +44,18 @@ class Row:
     def shown(self) -> int | None:
         """The count to show, or None when it is suppressed."""
         return None if self.suppressed else self.count
+
+    @property
+    def participation_percent(self) -> int | None:
+        """Its share of the participants in whole percent; None when its count is suppressed, because the share
+        of a shown total would give the count away."""
+        if self.suppressed or self.participation_share is None:
+            return None
+        return round(self.participation_share * 100)
+
+    @property
+    def population_percent(self) -> int | None:
+        return None if self.population_share is None else round(self.population_share * 100)
 
     @property
     def ratio(self) -> float | None:
@@ -133,6 +144,16 @@ def _shares(rows: list[Row], total_people: int, total_population: int) -> None:
             row.population_share = row.population / total_population
 
 
+def _last_months(now) -> list:
+    """The first moments of the last ``MONTHS`` months up to ``now``'s own, oldest first, in local time."""
+    this_month = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    index = this_month.year * 12 + this_month.month - 1
+    return [
+        this_month.replace(year=(index - back) // 12, month=(index - back) % 12 + 1)
+        for back in range(MONTHS - 1, -1, -1)
+    ]
+
+
 def inclusion_report(*, now=None) -> Report:
     now = now or timezone.now()
     participants = _participants()
@@ -172,8 +193,10 @@ def inclusion_report(*, now=None) -> Report:
         report.by_age.append(row)
     not_given = by_band.get("", 0) + by_band.get(None, 0)
     report.by_age.append(Row(_("Not given"), not_given))
-    # 6. people taking part per month, over the last twelve months
-    since = (now - timedelta(days=31 * (MONTHS - 1))).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    # 6. people taking part per month, over the last twelve months: this month and the eleven before it, in the
+    # site's time zone (the months the database truncates to)
+    months = _last_months(now)
+    since = months[0]
     pairs = (
         Proposal.objects.filter(created_at__gte=since)
         .annotate(month=TruncMonth("created_at"))
@@ -200,11 +223,9 @@ def inclusion_report(*, now=None) -> Report:
     for _user, month in pairs:
         key = month.strftime("%Y-%m")
         per_month[key] = per_month.get(key, 0) + 1
-    cursor = since
-    for _i in range(MONTHS):
-        key = cursor.strftime("%Y-%m")
+    for month in months:
+        key = month.strftime("%Y-%m")
         report.by_month.append(Row(key, per_month.get(key, 0)))
-        cursor = (cursor + timedelta(days=32)).replace(day=1)
     # Channels overlap (one person, several channels) and months count each person once a month: neither
     # adds up to the total, so only the dongs and the age bands need the second suppression.
     _protect(report.by_dong)

@@ -1,7 +1,7 @@
 """What desk staff do, one function per action: register a resident, act for them, hand the account over,
 and type in paper forms.
 
-Acting for a resident reuses the domain services (``proposals.services``, ``pilots.services``) with an
+Acting for a resident reuses the domain services (``proposals``, ``pilots``, ``codesign``) with an
 ``assisted`` context (``livinglab.assisted.Assisted``) built here, after checking that the resident belongs
 to the staff member's centre. A resident of another centre is "not there" (404), which says nothing about
 whether they exist. Refusals raise ``livinglab.errors.ActionRefused``; bad input ``ValidationError``.
@@ -27,6 +27,7 @@ from wagtail.log_actions import log as audit_log
 
 from accounts.models import Role, User
 from accounts.services import set_role
+from codesign import services as codesign_services
 from livinglab import ratelimit, sms
 from livinglab.assisted import ASSISTED_CHANNELS, Assisted
 from livinglab.errors import ActionRefused
@@ -233,6 +234,13 @@ def rate_pilot_for(resident: DeskResident, *, staff, channel: str, pilot, rating
         return pilot_services.submit_feedback(
             pilot, user=resident.user, rating=rating, comment=comment, assisted=assisted
         )
+
+
+def register_for_session_for(resident: DeskResident, *, staff, channel: str, session):
+    """Register ``resident`` for a co-design session: a seat, or the waiting list when it is full."""
+    assisted = assisted_context(staff, resident, channel=channel)
+    with _desk_action(staff):
+        return codesign_services.register_for_session(session, user=resident.user, assisted=assisted)
 
 
 # --- paper forms ---------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ Every desk page answers 403 to anyone who is not desk staff at a centre, and 404
 centre (``services.resident_at_desk``), so a guessed id tells nothing.
 """
 
+from collections.abc import Callable
 from functools import wraps
 
 import segno
@@ -11,17 +12,23 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from challenges.models import ChallengePage
+from challenges.stages import Stage
+from codesign.models import Registration, Session
+from codesign.services import waiting_position
 from livinglab.actions import add_service_errors, form_action
 from livinglab.client_ip import client_ip
 from livinglab.errors import ActionRefused, refusal_response
 from pilots.models import FEEDBACK_STATUSES, PilotPage
+from proposals.models import Area, Category
 
 from . import services
 from .forms import (
@@ -33,6 +40,7 @@ from .forms import (
     PopulationImportForm,
     RatePilotForm,
     RegisterResidentForm,
+    SessionRegistrationForm,
     SupportForm,
 )
 from .inclusion import MIN_SHOWN, inclusion_report
@@ -67,10 +75,11 @@ def desk_home(request, centre):
     residents = DeskResident.objects.at(centre).select_related("user", "user__home_area", "user__home_area__parent")
     if query:
         residents = residents.filter(user__display_name__icontains=query)
+    challenges = list(ChallengePage.objects.open_for_submission().order_by("title")[:20])
     return render(
         request,
         "desk/desk_home.html",
-        {"centre": centre, "residents": list(residents[:100]), "query": query},
+        {"centre": centre, "residents": list(residents[:100]), "query": query, "challenges": challenges},
     )
 
 
@@ -98,7 +107,16 @@ def register_resident(request, centre):
 
 def _resident_page(centre, resident: DeskResident) -> tuple[str, dict]:
     proposals = list(resident.user.proposals.order_by("-created_at")[:20])
-    return "desk/resident_detail.html", {"centre": centre, "resident": resident, "proposals": proposals}
+    registrations = list(
+        Registration.objects.active()
+        .filter(user=resident.user)
+        .select_related("session")
+        .order_by("session__starts_at", "pk")[:20]
+    )
+    for registration in registrations:
+        registration.position = waiting_position(registration)
+    context = {"centre": centre, "resident": resident, "proposals": proposals, "registrations": registrations}
+    return "desk/resident_detail.html", context
 
 
 @_desk
@@ -127,19 +145,36 @@ def file_proposal(request, centre, pk: int):
     )
 
 
-def _act_for_resident(request, centre, pk: int, form, *, service, fields: tuple[str, ...], success: str, heading: str):
+def _act_for_resident(
+    request,
+    centre,
+    pk: int,
+    form,
+    *,
+    service,
+    fields: tuple[str, ...],
+    success: str | Callable[[object], str],
+    heading: str,
+):
     """The page of one thing staff do for a resident: ``service(resident, staff=…, channel=…, **fields)``.
 
-    The resident comes from the staff member's centre (404 otherwise); success goes back to them.
+    The resident comes from the staff member's centre (404 otherwise); success goes back to them. ``success``
+    is the message, or a function of what the service returned that words it.
     """
     resident = _resident(request, pk)
+    done = {}
+
+    def perform(data):
+        done["result"] = service(
+            resident, staff=request.user, channel=data["channel"], **{name: data[name] for name in fields}
+        )
+        return done["result"]
+
     return form_action(
         request,
         form,
-        perform=lambda data: service(
-            resident, staff=request.user, channel=data["channel"], **{name: data[name] for name in fields}
-        ),
-        success=success,
+        perform=perform,
+        success=(lambda: success(done["result"])) if callable(success) else success,
         redirect_to=reverse("desk:resident", args=[resident.pk]),
         template="desk/assisted_action_form.html",
         context={"centre": centre, "resident": resident, "heading": heading},
@@ -193,6 +228,33 @@ def rate_pilot(request, centre, pk: int):
 
 
 @_desk
+@require_http_methods(["GET", "POST"])
+def register_session(request, centre, pk: int):
+    """Register the resident for a co-design session: a seat, or the waiting list when it is full."""
+    sessions = list(Session.objects.open_for_registration().order_by("starts_at", "pk")[:100])
+    return _act_for_resident(
+        request,
+        centre,
+        pk,
+        SessionRegistrationForm(request.POST or None, sessions=sessions),
+        service=services.register_for_session_for,
+        fields=("session",),
+        success=_registered_message,
+        heading=_("Register for a co-design session"),
+    )
+
+
+def _registered_message(registration) -> str:
+    """What staff tell the resident: a seat, or their place on the waiting list."""
+    words = {"title": registration.session.title}
+    if registration.is_seated:
+        return _("The resident has a seat at “%(title)s”.") % words
+    return _(
+        "“%(title)s” is full: the resident is number %(position)s on the waiting list and gets a seat if one frees up."
+    ) % {**words, "position": waiting_position(registration)}
+
+
+@_desk
 @require_http_methods(["POST"])
 def claim_letter(request, centre, pk: int):
     """Issue a new code and show the printable letter; the code appears on this page only."""
@@ -235,10 +297,20 @@ def claim_text(request, centre, pk: int):
 @_desk
 @require_http_methods(["GET", "POST"])
 def paper_batch(request, centre):
-    """Type in paper forms one after another: the form comes back empty, focused on the reference."""
+    """Type in paper forms one after another: the form comes back empty, focused on the reference.
+
+    The kind of form (the general call, or one challenge's own form) stays chosen from one form to the next,
+    so a stack of one challenge's forms is typed in without choosing it again.
+    """
     residents = list(DeskResident.objects.at(centre).select_related("user").order_by("user__display_name"))
     by_pk = {r.pk: r for r in residents}
-    form = PaperEntryForm(request.POST or None, request.FILES or None, residents=residents)
+    kind = request.GET.get("challenge", "")
+    form = PaperEntryForm(
+        request.POST or None,
+        request.FILES or None,
+        residents=residents,
+        initial={"challenge": int(kind)} if kind.isdigit() else None,
+    )
     status = 200
     if request.method == "POST":
         status = 400
@@ -256,13 +328,16 @@ def paper_batch(request, centre):
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                messages.success(
-                    request,
-                    _("Paper form %(reference)s is entered as proposal no. %(proposal)s. Next form:")
-                    % {"reference": entry.reference, "proposal": entry.proposal_id},
-                )
-                return redirect("desk:paper_batch")
-    recent = list(PaperEntry.objects.filter(centre=centre).select_related("resident__user", "proposal")[:10])
+                messages.success(request, _paper_entered_message(entry))
+                next_form = reverse("desk:paper_batch")
+                if entry.proposal.challenge_id:
+                    next_form += f"?challenge={entry.proposal.challenge_id}"
+                return redirect(next_form)
+    recent = list(
+        PaperEntry.objects.filter(centre=centre).select_related("resident__user", "proposal", "proposal__challenge")[
+            :10
+        ]
+    )
     return render(
         request,
         "desk/paper_batch.html",
@@ -271,10 +346,57 @@ def paper_batch(request, centre):
     )
 
 
+def _paper_entered_message(entry: PaperEntry) -> str:
+    words = {"reference": entry.reference, "proposal": entry.proposal_id}
+    challenge = entry.proposal.challenge
+    if challenge is not None:
+        return _(
+            "Paper form %(reference)s is entered as proposal no. %(proposal)s in the challenge “%(challenge)s”. "
+            "Next form:"
+        ) % {**words, "challenge": challenge.title}
+    return _("Paper form %(reference)s is entered as proposal no. %(proposal)s. Next form:") % words
+
+
 def paper_form(request):
     """The printable A4 form for the general call: Korean, large type, with a QR code to the online form."""
     online_url = request.build_absolute_uri(reverse("proposals:create"))
     return render(request, "desk/paper_form.html", {"online_url": online_url, "qr": _qr_svg(online_url)})
+
+
+def challenge_paper_form(request, page_id: int):
+    """A challenge's own printable A4 form: its title and question, where and when it takes problems, its
+    categories, and a QR code to the challenge's page. Korean, large type, like the general form."""
+    challenge = get_object_or_404(ChallengePage.objects.live().public().prefetch_related("stages"), pk=page_id)
+    if challenge.is_closed or challenge.current_stage != Stage.DISCOVERY:
+        raise ActionRefused(_("This challenge no longer takes problems: it has no paper form to print."), status=409)
+    online_url = request.build_absolute_uri(challenge.get_url(request))
+    categories = list(challenge.categories.order_by("name")) or list(Category.objects.order_by("name"))
+    return render(
+        request,
+        "desk/paper_form.html",
+        {
+            "challenge": challenge,
+            "call_period": challenge.call_period,
+            "areas": _covered_dongs(challenge),
+            "categories": categories,
+            "online_url": online_url,
+            "qr": _qr_svg(online_url),
+        },
+    )
+
+
+# More neighbourhoods than fit as boxes to tick on the sheet: the resident writes theirs on a line instead.
+PAPER_FORM_MAX_DONGS = 12
+
+
+def _covered_dongs(challenge) -> list[Area]:
+    """The dongs the challenge takes problems from (a district stands for all its dongs), when few enough."""
+    targets = list(challenge.areas.all())
+    dongs = Area.objects.neighbourhoods().filter(
+        Q(pk__in=[a.pk for a in targets if a.parent_id]) | Q(parent__in=[a.pk for a in targets if not a.parent_id])
+    )
+    dongs = list(dongs.select_related("parent").order_by("name")[: PAPER_FORM_MAX_DONGS + 1])
+    return dongs if len(dongs) <= PAPER_FORM_MAX_DONGS else []
 
 
 def _qr_svg(url: str) -> str:

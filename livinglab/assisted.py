@@ -1,9 +1,9 @@
 """The ``assisted`` context: a staff member at a centre's desk acting for a resident.
 
-Domain services (``submit_proposal``, ``cast_vote``, ``post_comment``, ``submit_feedback``) take an optional
-``assisted=`` argument instead of being copied for the desk. The context says who helped, how the action
-arrived (in person, by phone, from paper) and at which centre; the service stamps the content with it and
-writes the audit row. Only ``desk.services.assisted_context`` builds one, after checking that the staff
+Domain services (``submit_proposal``, ``cast_vote``, ``post_comment``, ``submit_feedback``,
+``register_for_session``) take an optional ``assisted=`` argument instead of being copied for the desk. The
+context says who helped, how the action arrived (in person, by phone, from paper) and at which centre; the
+service stamps the content with it and writes the audit row. Only ``desk.services.assisted_context`` builds one, after checking that the staff
 member belongs to the resident's centre; the services check the rest (the resident is the one acting, the
 helper is desk staff, the channel is one staff may use).
 """

@@ -34,6 +34,9 @@ CORRECTED_TERMS = (
     gettext_noop("Inspect"),
     gettext_noop("Type"),
     gettext_noop("Locked"),
+    # The title of Wagtail's "add page" view ("New: Challenge page"); our notification badge says "New" in its
+    # own context, so the two no longer share one Korean word.
+    gettext_noop("New"),
 )
 
 # Wagtail admin strings its Korean catalogue leaves in English, on screens used daily.

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms.choosers import BaseFilterForm
 from wagtail.admin.ui.tables import Column
-from wagtail.admin.views.generic.chooser import ChooseResultsView, ChooseView
+from wagtail.admin.views.generic.chooser import ChooseResultsView, ChooseView, ChosenMultipleView, ChosenView
 from wagtail.admin.viewsets.chooser import ChooserViewSet
 
 from proposals.models import PILOT_STATUSES, Proposal
@@ -27,18 +27,17 @@ class ProposalFilterForm(BaseFilterForm):
         return objects
 
 
+def choosable_proposals():
+    """A pilot answers proposals the district has accepted; ones already piloting or completed stay choosable
+    so that an existing link survives editing. Nothing else, hidden ones least of all."""
+    return Proposal.objects.public().filter(status__in=PILOT_STATUSES)
+
+
 class ProposalChooseMixin:
     filter_form_class = ProposalFilterForm
 
     def get_object_list(self):
-        # A pilot answers proposals the district has accepted; ones already piloting or completed stay
-        # choosable so that an existing link survives editing.
-        return (
-            Proposal.objects.public()
-            .filter(status__in=PILOT_STATUSES)
-            .select_related("area", "area__parent", "category")
-            .order_by("-vote_count", "-pk")
-        )
+        return choosable_proposals().select_related("area", "area__parent", "category").order_by("-vote_count", "-pk")
 
     @property
     def columns(self):
@@ -58,6 +57,17 @@ class ProposalChooseResultsView(ProposalChooseMixin, ChooseResultsView):
     pass
 
 
+class ProposalChosenView(ChosenView):
+    # Wagtail's looks the id up among all proposals: a guessed id named a hidden proposal to any admin user.
+    def get_object(self, pk):
+        return choosable_proposals().get(pk=pk)
+
+
+class ProposalChosenMultipleView(ChosenMultipleView):
+    def get_objects(self, pks):
+        return choosable_proposals().filter(pk__in=pks)
+
+
 class ProposalChooserViewSet(ChooserViewSet):
     model = "proposals.Proposal"
     icon = "clipboard-list"
@@ -66,6 +76,8 @@ class ProposalChooserViewSet(ChooserViewSet):
     edit_item_text = _("View")
     choose_view_class = ProposalChooseView
     choose_results_view_class = ProposalChooseResultsView
+    chosen_view_class = ProposalChosenView
+    chosen_multiple_view_class = ProposalChosenMultipleView
     # The proposals app may register its own widget for Proposal foreign keys; this one is set explicitly
     # on the pilot's panel instead of being registered globally.
     register_widget = False

@@ -28,6 +28,7 @@ from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from accounts.models import Role
+from livinglab.choosers import PermissionCheckedChooserViewSet
 from livinglab.errors import ActionRefused
 
 from . import services
@@ -157,6 +158,7 @@ class ProposalViewSet(SnippetViewSet):
     """Every proposal, hidden ones included: filter, search, inspect, then hide or move them in bulk."""
 
     model = Proposal
+    chooser_viewset_class = PermissionCheckedChooserViewSet
     icon = "clipboard-list"
     menu_label = _("Proposals")
     menu_order = 100
@@ -221,6 +223,7 @@ class CommentViewSet(SnippetViewSet):
     """The discussion across all proposals: find reported or rude comments and hide them with a reason."""
 
     model = Comment
+    chooser_viewset_class = PermissionCheckedChooserViewSet
     icon = "comment"
     menu_label = _("Comments")
     menu_order = 110
@@ -278,6 +281,7 @@ class ReportViewSet(SnippetViewSet):
     """What residents flagged. Hiding the proposal or comment resolves its open reports."""
 
     model = Report
+    chooser_viewset_class = PermissionCheckedChooserViewSet
     icon = "warning"
     menu_label = _("Abuse reports")
     menu_order = 120

@@ -1,5 +1,6 @@
 """The Korean air-quality bands (Ministry of Environment, 좋음/보통/나쁨/매우나쁨) for PM10 and PM2.5."""
 
+import math
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
@@ -38,12 +39,13 @@ def band_for(observed_property: str, value: float | None) -> Band | None:
     """The band a fine-dust value falls in; None for other properties or no value.
 
     The official bands are stated on whole µg/m³ (PM2.5 좋음 0–15, 보통 16–35, …); a value is rounded
-    to the nearest whole number first, as the published index does.
+    to the nearest whole number first, halves up (반올림) as the published index does: PM10 30.5 is 31, 보통.
+    Python's ``round`` would take it to the even 30, 좋음.
     """
     bands = BANDS.get(observed_property)
     if not bands or value is None:
         return None
-    rounded = round(value)
+    rounded = math.floor(value + 0.5)
     for band in bands:
         if band.upper is None or rounded <= band.upper:
             return band

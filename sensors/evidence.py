@@ -1,7 +1,7 @@
 """What the pilot page shows of its sensors, read from rollups and stream state only (never raw readings).
 
 The comparisons and chart series are cached per pilot and data version: every ingest that touches the
-pilot bumps the version (``ingest.announce``), so new data show at once and a quiet pilot costs one query.
+pilot bumps the version (``ingest.announce_readings``), so new data show at once and a quiet pilot costs one query.
 """
 
 import datetime
@@ -10,11 +10,14 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from .bands import band_for
 from .comparisons import compare, difference_in_differences
-from .models import DailyRollup, DataStream, Gap, PilotEvidence, SiteRole
+from .metrics import STALE_AFTER
+from .models import DailyRollup, DataStream, Gap, MetricStream, PilotEvidence, SiteRole
 
 CACHE_SECONDS = 24 * 3600
 
@@ -128,6 +131,36 @@ def _weekly(pilot: dict, control: dict, start: datetime.date) -> list[dict]:
     return out
 
 
+def quality_rows(pilot_id: int, streams: list[DataStream]) -> list[dict]:
+    """Each stream's quality: completeness, counts and the kinds of flag its readings carry, gaps included."""
+    gaps = dict(
+        Gap.objects.filter(stream__site__pilot_id=pilot_id)
+        .values("stream_id")
+        .annotate(count=Count("pk"))
+        .values_list("stream_id", "count")
+    )
+    rows = []
+    for stream in streams:
+        kinds = stream.flag_labels
+        if gaps.get(stream.pk):
+            kinds.append(ngettext("%(count)s gap", "%(count)s gaps", gaps[stream.pk]) % {"count": gaps[stream.pk]})
+        rows.append({"stream": stream, "kinds": kinds})
+    return rows
+
+
+def computed_metrics(pilot_id: int) -> list[dict]:
+    """The pilot's metrics computed from streams, with how old their readings are."""
+    now = timezone.now()
+    return [
+        {
+            "link": link,
+            "metric": link.metric,
+            "stale": link.as_of is None or now - link.as_of > STALE_AFTER,
+        }
+        for link in MetricStream.objects.filter(metric__page_id=pilot_id).select_related("metric")
+    ]
+
+
 def evidence(pilot_id: int, *, include_flagged: bool = False) -> dict | None:
     """Everything the evidence section renders, or None when the pilot has no sensor streams."""
     streams = pilot_streams(pilot_id)
@@ -142,6 +175,8 @@ def evidence(pilot_id: int, *, include_flagged: bool = False) -> dict | None:
             Gap.objects.filter(stream__site__pilot_id=pilot_id).select_related("stream__site").order_by("-start")[:10]
         ),
         "points": site_points(streams, config.compared_property if config else None),
+        "quality": quality_rows(pilot_id, streams),
+        "metrics": computed_metrics(pilot_id),
     }
     if config is not None:
         key = f"sensors:evidence:{pilot_id}:{config.data_version}:{sum(s.reading_count + s.flagged_count for s in streams)}:{int(include_flagged)}"

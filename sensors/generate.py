@@ -19,7 +19,8 @@ def pm25_series(
     """``count`` readings from ``start``: (epoch seconds, values) with the kept indices only (a gap drops some).
 
     Shape: winter and spring high, summer low; a morning and evening rush-hour peak (Seoul time); a shared
-    weather signal (same seed for every site) plus site noise; ``effect`` µg/m³ added from ``effect_from``.
+    weather signal (same seed for every site) and site noise, both multiplicative; ``effect`` µg/m³ added from
+    ``effect_from``.
     """
     t0 = int(start.timestamp())
     epochs = t0 + np.arange(count, dtype=np.int64) * step_seconds
@@ -27,16 +28,16 @@ def pm25_series(
     hour = ((epochs + 9 * 3600) // 3600) % 24
     seasonal = 24 + 12 * np.cos(2 * np.pi * (day_of_year - 60) / 365)
     daily = 5 * np.exp(-((hour - 8) ** 2) / 6) + 6 * np.exp(-((hour - 19) ** 2) / 8)
-    weather = (
-        np.repeat(np.random.default_rng(7).normal(0, 6, count // 24 + 2), 24)[:count]
-        if step_seconds == 3600
-        else (np.random.default_rng(7).normal(0, 6, count))
-    )
-    noise = np.random.default_rng(seed).normal(0, 3, count)
-    values = np.clip(seasonal + daily + weather + noise, 1, None)
+    # The weather (the same at every site, changing smoothly from day to day) and each site's noise scale the
+    # level rather than add to it, so values stay positive without a floor: hours clipped to one floor value
+    # would read as a stuck sensor.
+    days = (epochs - t0) / 86400
+    daily_weather = np.random.default_rng(7).normal(0, 0.3, int(days[-1]) + 2 if count else 1)
+    weather = np.interp(days, np.arange(len(daily_weather)), daily_weather)
+    noise = np.random.default_rng(seed).normal(0, 0.1, count)
+    values = (seasonal + daily) * np.exp(weather + noise)
     if effect_from is not None:
-        values[effect_from:] += effect
-        values = np.clip(values, 1, None)
+        values[effect_from:] = np.maximum(values[effect_from:] + effect, 0.1)
     values = np.round(values, 1)
     if stuck:
         values[stuck[0] : stuck[1]] = values[stuck[0]]

@@ -92,19 +92,26 @@ def _check(stream: DataStream, items, result: IngestResult, now) -> list[tuple[d
     accepted: dict[datetime.datetime, tuple[float, int]] = {}
     converters: dict = {}  # a batch carries one or two unit spellings: look each up once
     for raw_time, raw_value, unit in items:
-        try:
-            moment = parse_time(raw_time)
-        except (TypeError, ValueError):
-            result.reject(label, raw_time, raw_value, _("unreadable time"))
-            continue
-        try:
-            value = parse_value(raw_value)
-        except OverflowError:
-            result.reject(label, raw_time, raw_value, _("not a finite number"))
-            continue
-        except (TypeError, ValueError):
-            result.reject(label, raw_time, raw_value, _("not a number"))
-            continue
+        # UTC datetimes and finite floats (generated or already parsed data) need no parsing.
+        if type(raw_time) is datetime.datetime and raw_time.tzinfo is datetime.UTC:
+            moment = raw_time
+        else:
+            try:
+                moment = parse_time(raw_time)
+            except (TypeError, ValueError):
+                result.reject(label, raw_time, raw_value, _("unreadable time"))
+                continue
+        if type(raw_value) is float and math.isfinite(raw_value):
+            value = raw_value
+        else:
+            try:
+                value = parse_value(raw_value)
+            except OverflowError:
+                result.reject(label, raw_time, raw_value, _("not a finite number"))
+                continue
+            except (TypeError, ValueError):
+                result.reject(label, raw_time, raw_value, _("not a number"))
+                continue
         flags = 0
         if unit not in converters:
             converters[unit] = converter(unit, stream.unit)
@@ -124,10 +131,15 @@ def _check(stream: DataStream, items, result: IngestResult, now) -> list[tuple[d
     return sorted((moment, value, flags) for moment, (value, flags) in accepted.items())
 
 
-def ingest(batches: list[tuple[DataStream, list]], *, now=None, method: str | None = None) -> IngestResult:
-    """Store each stream's items ``(time, value, unit)``; refresh the rollups and comparisons they touch.
+def ingest(
+    batches: list[tuple[DataStream, list]], *, now=None, method: str | None = None, announce: bool = True
+) -> IngestResult:
+    """Store each stream's items ``(time, value, unit)``; refresh the rollups of the periods they touch.
 
-    Runs in one transaction with the streams locked, so two pulls of the same stream take turns.
+    Runs in one transaction with the streams locked, so two pulls of the same stream take turns; the rollups
+    are refreshed in it, so they always match the stored readings. Then the new data are announced (metrics
+    recomputed, open pages told) unless ``announce`` is False: a caller that stores one pull in several
+    batches announces once at the end with ``announce_readings(result.touched)``.
     """
     now = now or datetime.datetime.now(datetime.UTC)
     result = IngestResult()
@@ -143,33 +155,39 @@ def ingest(batches: list[tuple[DataStream, list]], *, now=None, method: str | No
         existing = _existing_keys(checked)
         to_store, gaps = [], []
         for stream, rows in checked:
-            new_rows = [row for row in rows if (stream.pk, row[0]) not in existing]
+            new_rows = [row for row in rows if (stream.pk, row[0]) not in existing] if existing else rows
             result.duplicates += len(rows) - len(new_rows)
             if not new_rows:
                 continue
             new_rows = _flag_sequence(stream, new_rows, result, gaps)
-            to_store.extend((stream.pk, moment, value, flags) for moment, value, flags in new_rows)
+            stream_id = stream.pk
+            to_store.extend((stream_id, moment, value, flags) for moment, value, flags in new_rows)
             result.flagged += sum(1 for row in new_rows if row[2])
             result.touch(stream.pk, new_rows[0][0], new_rows[-1][0])
             _update_stream(stream, new_rows)
         result.stored = storage.store_rows(to_store, method=method)
         if gaps:
             Gap.objects.bulk_create(gaps, ignore_conflicts=True)
-        for stream in {stream for stream, _rows in checked}:
-            stream.save(update_fields=DataStream.INGESTION_STATE)
+        DataStream.objects.bulk_update([stream for stream, _rows in checked], DataStream.INGESTION_STATE)
         if result.touched:
             rollups.refresh(result.touched)
-            announce(result.touched)
+            if announce:
+                announce_readings(result.touched, now=now)
     return result
 
 
 def _existing_keys(checked) -> set[tuple[int, datetime.datetime]]:
-    """The (stream, time) pairs of this batch that are already stored: one range query per stream."""
-    keys = set()
+    """The (stream, time) pairs of this batch that are already stored: one range query per distinct span,
+    so a scheduled pull (every stream, the same ten minutes) asks once."""
+    spans: dict[tuple, list[int]] = {}
+    wanted = set()
     for stream, rows in checked:
-        times = Reading.objects.filter(stream_id=stream.pk, time__gte=rows[0][0], time__lte=rows[-1][0])
-        wanted = {row[0] for row in rows}
-        keys.update((stream.pk, t) for t in times.values_list("time", flat=True) if t in wanted)
+        spans.setdefault((rows[0][0], rows[-1][0]), []).append(stream.pk)
+        wanted.update((stream.pk, row[0]) for row in rows)
+    keys = set()
+    for (first, last), stream_ids in spans.items():
+        stored = Reading.objects.filter(stream_id__in=stream_ids, time__gte=first, time__lte=last)
+        keys.update(key for key in stored.values_list("stream_id", "time") if key in wanted)
     return keys
 
 
@@ -226,14 +244,21 @@ def _update_stream(stream: DataStream, rows) -> None:
         stream.run_length, stream.run_start = run_length, run_start
     stream.reading_count += len(rows)
     stream.flagged_count += sum(1 for row in rows if row[2])
+    for row in rows:
+        stream.flags_seen |= row[2]
     if stream.first_time is None or rows[0][0] < stream.first_time:
         stream.first_time = rows[0][0]
 
 
-def announce(touched: dict) -> None:
-    """New data for these streams: bump their pilots' data version, recompute metrics, tell open pages."""
+def announce_readings(touched: dict, *, now=None) -> None:
+    """New data for these streams: bump their pilots' data version, recompute metrics, tell open pages.
+
+    Once per pull or upload, however many batches stored it: each pilot's metrics are recomputed once and
+    its open pages get one push.
+    """
     pilot_ids = sorted(set(DataStream.objects.filter(pk__in=list(touched)).values_list("site__pilot_id", flat=True)))
-    PilotEvidence.objects.filter(pilot_id__in=pilot_ids).update(data_version=F("data_version") + 1)
-    recompute_metrics(pilot_ids)
-    for pilot_id in pilot_ids:
-        emit("sensors.readings_ingested", pilot_id=pilot_id)
+    with transaction.atomic():
+        PilotEvidence.objects.filter(pilot_id__in=pilot_ids).update(data_version=F("data_version") + 1)
+        recompute_metrics(pilot_ids, now=now)
+        for pilot_id in pilot_ids:
+            emit("sensors.readings_ingested", pilot_id=pilot_id)

@@ -174,6 +174,8 @@ class DataStream(models.Model):
     run_start = models.DateTimeField(null=True, blank=True, editable=False)
     reading_count = models.BigIntegerField(default=0, editable=False)
     flagged_count = models.BigIntegerField(default=0, editable=False)
+    # Every kind of flag any stored reading carries (``Flag`` bits, OR-ed): what the quality table names.
+    flags_seen = models.PositiveSmallIntegerField(default=0, editable=False)
     first_time = models.DateTimeField(null=True, blank=True, editable=False)
 
     panels = [
@@ -200,6 +202,7 @@ class DataStream(models.Model):
         "run_start",
         "reading_count",
         "flagged_count",
+        "flags_seen",
         "first_time",
     )
 
@@ -239,6 +242,11 @@ class DataStream(models.Model):
     @property
     def spike_threshold(self) -> float:
         return self.spike_delta if self.spike_delta is not None else DEFAULT_SPIKE.get(self.observed_property, 1e18)
+
+    @property
+    def flag_labels(self) -> list[str]:
+        """The kinds of flag this stream's readings carry, in words."""
+        return Flag.labels(self.flags_seen)
 
     @property
     def completeness_percent(self) -> int | None:
@@ -433,6 +441,8 @@ class MetricStream(models.Model):
         _("over the last (days)"), default=30, validators=[MinValueValidator(1), MaxValueValidator(366)]
     )
     computed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The latest reading the linked streams have, whenever it was: the page says how old the data are.
+    as_of = models.DateTimeField(_("readings up to"), null=True, blank=True, editable=False)
 
     panels = [
         FieldPanel("metric"),

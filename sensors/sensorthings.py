@@ -2,7 +2,12 @@
 
 Follows ``@iot.nextLink`` (only on the service's own host), asks for observations after the last stored one
 with ``$filter=phenomenonTime gt …``, ordered by time, ``$top`` at a time. Every request has a timeout; a
-failed one (connection, timeout, 5xx, 429) is retried with exponential backoff before ``SourceError``.
+failed one (connection refused or reset, timeout, 5xx, 429) is retried with exponential backoff before
+``SourceError``; any other answer (a 4xx such as 404, a body that is not SensorThings) fails at once.
+
+A pull reads the Datastreams (for each one's unit of measurement) and their Observations. It does not expand
+or read Things: a stream is linked to its site by the administrator (``DataStream.external_id``), so the
+Thing's name and location would be fetched for nothing.
 """
 
 import datetime
@@ -12,7 +17,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from django.conf import settings
 
@@ -40,19 +45,34 @@ def entity_key(external_id: str) -> str:
 
 
 class SensorThingsClient:
-    def __init__(self, base_url: str, *, timeout: float = 15, retries: int | None = None, page_size: int = 1000):
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: float = 15,
+        retries: int | None = None,
+        backoff: float | None = None,
+        page_size: int = 1000,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.retries = settings.SENSORS_PULL_RETRIES if retries is None else retries
-        self.backoff = settings.SENSORS_PULL_BACKOFF_SECONDS
+        self.backoff = settings.SENSORS_PULL_BACKOFF_SECONDS if backoff is None else backoff
         self.page_size = page_size
+        self.sleep = sleep
         self._origin = urllib.parse.urlsplit(self.base_url)[:2]
+
+    def delays(self) -> list[float]:
+        """The waits before each retry: backoff, twice that, four times that, … (``retries`` of them)."""
+        return [self.backoff * 2**attempt for attempt in range(self.retries)]
 
     def get(self, url: str) -> dict:
         last_error = None
+        waits = self.delays()
         for attempt in range(self.retries + 1):
             if attempt:
-                time.sleep(self.backoff * 2 ** (attempt - 1))
+                self.sleep(waits[attempt - 1])
             try:
                 return self._get_once(url)
             except _Retryable as error:
@@ -105,11 +125,8 @@ class SensorThingsClient:
         params = {f"${key}": value for key, value in query.items() if value is not None}
         return f"{self.base_url}/{path}?" + urllib.parse.urlencode(params, quote_via=urllib.parse.quote)
 
-    def things(self) -> list[dict]:
-        return [item for page in self.pages(self._url("Things", top=self.page_size)) for item in page]
-
     def datastreams(self) -> list[dict]:
-        url = self._url("Datastreams", top=self.page_size, expand="Thing")
+        url = self._url("Datastreams", top=self.page_size)
         return [item for page in self.pages(url) for item in page]
 
     def observations(self, datastream_id: str, *, since: datetime.datetime | None) -> Iterator[list[dict]]:

@@ -9,6 +9,8 @@ from wagtail.admin.widgets.button import ListingButton
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import IndexView, SnippetViewSet, SnippetViewSetGroup
 
+from livinglab.choosers import PermissionCheckedChooserViewSet
+
 from . import views
 from .models import DataStream, MetricStream, PilotEvidence, PullLog, SensorSite, Source
 
@@ -24,6 +26,7 @@ def register_sensor_urls():
 
 class SiteViewSet(SnippetViewSet):
     model = SensorSite
+    chooser_viewset_class = PermissionCheckedChooserViewSet
     icon = "site"
     list_display = ["name", "code", "pilot", "role", "area"]
     list_filter = ["role"]
@@ -33,6 +36,7 @@ class SiteViewSet(SnippetViewSet):
 
 class StreamViewSet(SnippetViewSet):
     model = DataStream
+    chooser_viewset_class = PermissionCheckedChooserViewSet
     icon = "time"
     list_display = ["__str__", "unit", "source", "external_id", "latest_time", "latest_value"]
     list_filter = ["observed_property"]
@@ -56,6 +60,7 @@ class SourceIndexView(IndexView):
 
 class SourceViewSet(SnippetViewSet):
     model = Source
+    chooser_viewset_class = PermissionCheckedChooserViewSet
     icon = "download"
     index_view_class = SourceIndexView
     list_display = ["name", "kind", "interval_minutes", "last_success_at", "last_attempt_at", "last_error"]
@@ -63,6 +68,7 @@ class SourceViewSet(SnippetViewSet):
 
 class PullLogViewSet(SnippetViewSet):
     model = PullLog
+    chooser_viewset_class = PermissionCheckedChooserViewSet
     icon = "list-ul"
     list_display = ["__str__", "status", "stored", "duplicates", "flagged", "rejected", "error"]
     list_filter = ["status"]
@@ -71,12 +77,14 @@ class PullLogViewSet(SnippetViewSet):
 
 class EvidenceViewSet(SnippetViewSet):
     model = PilotEvidence
+    chooser_viewset_class = PermissionCheckedChooserViewSet
     icon = "view"
     list_display = ["pilot", "pilot_start", "baseline_days", "compared_property"]
 
 
 class MetricStreamViewSet(SnippetViewSet):
     model = MetricStream
+    chooser_viewset_class = PermissionCheckedChooserViewSet
     icon = "cog"
     list_display = ["metric", "observed_property", "role", "days", "computed_at"]
 

@@ -5,7 +5,7 @@ The challenge and pilot templates load these tags; their apps import nothing fro
 
 from django import template
 
-from ..models import LabParticipant, Session
+from ..models import LabParticipant, Session, SurveyAnswer
 from ..results import before_after, live_surveys_about, survey_results
 from ..rules import can, page_has_consent_text, page_is_live, page_takes_participants, refusal
 
@@ -51,6 +51,27 @@ def page_participation(context, page):
         "can_export_surveys": can(user, "codesign.export_survey_results"),
         "surveys": list(live_surveys_about(page)),
         "comparisons": before_after(page),
+    }
+
+
+@register.inclusion_tag("codesign/includes/page_surveys.html", takes_context=True)
+def page_surveys(context, page):
+    """The live surveys about ``page`` (a challenge's own), each with what the viewer can do with it now."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    surveys = list(live_surveys_about(page))
+    answered = set()
+    if surveys and getattr(user, "is_authenticated", False):
+        answered = set(
+            SurveyAnswer.objects.filter(user_id=user.pk, page_id__in=[s.pk for s in surveys]).values_list(
+                "page_id", flat=True
+            )
+        )
+    return {
+        "page": page,
+        "request": request,
+        "rows": [(survey, survey.pk in answered, survey.is_open()) for survey in surveys],
+        "can_export_surveys": can(user, "codesign.export_survey_results"),
     }
 
 

@@ -471,9 +471,14 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.SELF],
 }
-# The Wagtail admin (staff only) still writes inline scripts (StreamField block definitions, widgets, modal
-# responses) without nonces, so its pages get the same policy with inline scripts allowed; a nonce would
-# make browsers ignore 'unsafe-inline'. Applied to /admin/ in livinglab/urls.py.
+# The Wagtail admin (staff only) needs inline scripts. Wagtail 8.0 starts its widgets with inline <script> tags
+# that carry no nonce and cannot be given one: InlinePanel (wagtailadmin/panels/inline_panel.html), every
+# chooser widget (BaseChooser.render in wagtail/admin/widgets/chooser.py writes it in Python, with no request to
+# take a nonce from) and the date and time widgets; their bodies hold per-field ids, so no hash can list them.
+# Without 'unsafe-inline' Chromium refuses them and the editor's "Add" buttons, choosers and date pickers do
+# nothing. So admin pages get the same policy with inline scripts allowed (a nonce would make browsers ignore
+# 'unsafe-inline'); tests/security/test_csp_policy.py fails once Wagtail stops writing them. Applied to /admin/
+# in livinglab/urls.py.
 WAGTAILADMIN_CSP = {**SECURE_CSP, "script-src": [CSP.SELF, CSP.UNSAFE_INLINE]}
 
 # Sensor pulls (sensors/sensorthings.py): retries after a failed request, with exponential backoff.

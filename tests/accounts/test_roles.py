@@ -6,7 +6,8 @@ from django.urls import reverse
 
 from accounts.models import Role
 from accounts.services import set_role
-from tests.factories import PASSWORD, AdministratorFactory, ExpertFactory, ResidentFactory
+from home.demo import build_pages
+from tests.factories import PASSWORD, AdministratorFactory, ExpertFactory, ResidentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -19,6 +20,28 @@ def test_role_groups_give_admin_access_but_only_administrators_publish():
     # Experts reach the admin to draft pilot pages (see the pilots app), and never publish.
     assert experts.permissions.filter(codename="access_admin").exists()
     assert not experts.page_permissions.filter(permission__codename="publish_page").exists()
+
+
+def test_moderators_enter_the_admin_with_no_right_to_pages_images_or_documents():
+    # Wagtail's own "Moderators" group (which the role took over) came with add, edit and publish on every page
+    # and full rights on images and documents; accounts 0014 takes them away.
+    moderators = Group.objects.get(name="Moderators")
+    assert list(moderators.permissions.values_list("codename", flat=True)) == ["access_admin"]
+    assert not moderators.page_permissions.exists()
+    assert not moderators.collection_permissions.exists()
+
+
+def test_a_moderator_cannot_edit_publish_or_move_a_page(client):
+    home = build_pages()
+    moderator = UserFactory(role=Role.MODERATOR)
+    rights = home.permissions_for_user(moderator)
+    assert not (rights.can_edit() or rights.can_publish() or rights.can_add_subpage() or rights.can_lock())
+    client.force_login(moderator)
+    assert client.get("/admin/").status_code == 200  # the moderation queue is in the admin
+    response = client.get(f"/admin/pages/{home.pk}/edit/")
+    assert response.status_code == 302 and response["Location"] == "/admin/"
+    administrator = AdministratorFactory()
+    assert home.permissions_for_user(administrator).can_publish()
 
 
 @pytest.mark.parametrize(

@@ -42,3 +42,16 @@ def check_accessible(page, label: str = "") -> None:
     violations = results.response["violations"]
     summary = [f"{v['id']} ({v['impact']}): {v['help']} -> {[n['target'] for n in v['nodes']][:3]}" for v in violations]
     assert not violations, f"{label or page.url}: " + "; ".join(summary)
+
+
+def add_inline_form(page, prefix: str) -> int:
+    """Press a Wagtail inline panel's "Add" button and wait for the new child form; returns its index.
+
+    The press is a DOM click on the button itself, not a mouse click at its coordinates: on a loaded machine the
+    admin's layout can still shift between Playwright's hit check and the click, and a click that lands beside
+    the button adds nothing (a landing CI waited 90 s for a stage form that was never added).
+    """
+    index = int(page.locator(f"#id_{prefix}-TOTAL_FORMS").input_value())
+    page.locator(f"#id_{prefix}-ADD").dispatch_event("click")
+    page.locator(f"#inline_child_{prefix}-{index}").wait_for()
+    return index

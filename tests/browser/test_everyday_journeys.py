@@ -7,6 +7,8 @@ import contextlib
 import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
@@ -15,7 +17,14 @@ from pilots import demo as pilot_demo
 from pilots.models import PilotPage, ResultSeries
 from proposals import services as proposal_services
 from proposals.models import ProposalStatus
-from tests.factories import PASSWORD, AdministratorFactory, ProposalFactory, ResidentFactory
+from tests.factories import (
+    PASSWORD,
+    AdministratorFactory,
+    CategoryFactory,
+    DongFactory,
+    ProposalFactory,
+    ResidentFactory,
+)
 
 pytestmark = [pytest.mark.embedded, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -265,6 +274,39 @@ def test_list_cards_show_place_and_excerpt_and_pages_are_numbered(live_server, p
     pages.scroll_into_view_if_needed()
     assert_accessible("list with numbered pages")
     screenshot("journeys-list-numbered-pages-phone")
+
+
+def test_list_card_thumbnails_load_and_are_described(live_server, page, screenshot, assert_accessible, tmp_path):
+    demo.build_pages()
+    photo = tmp_path / "bent-lamp.jpg"
+    Image.new("RGB", (1200, 900), (90, 110, 60)).save(photo, format="JPEG")
+    with photo.open("rb") as upload:
+        proposal = proposal_services.submit_proposal(
+            author=ResidentFactory(),
+            title="Bent lamp post by the school gate",
+            description="The lamp post was hit by a truck and **leans** over the pavement.",
+            category=CategoryFactory(),
+            area=DongFactory(),
+            latitude="37.5589",
+            longitude="127.0401",
+            photos=[SimpleUploadedFile("bent-lamp.jpg", upload.read(), content_type="image/jpeg")],
+            photo_alt_texts=["The lamp post leaning over the pavement"],
+        )
+    ProposalFactory(title="No photo on this one")
+    for width, name in ((390, "phone"), (1366, "desktop")):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{live_server.url}/proposals/")
+        card = page.locator(f"#proposal-card-{proposal.pk}")
+        thumbnail = card.locator("img.proposal-card-photo")
+        thumbnail.scroll_into_view_if_needed()
+        expect(thumbnail).to_have_attribute("alt", "The lamp post leaning over the pavement")
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumbnail.element_handle())
+        shown = thumbnail.bounding_box()
+        assert shown["width"] > 0 and shown["height"] > 0
+        assert "37.5589" not in card.inner_text()  # a place name, not raw coordinates
+        expect(card.locator(".proposal-card-excerpt")).to_have_text(re.compile("^The lamp post was hit"))
+        assert_accessible(f"list with a thumbnail at {width} px")
+        screenshot(f"journeys-list-card-thumbnail-{name}")
 
 
 def test_coordinate_help_texts_sit_under_their_own_boxes(live_server, browser, screenshot):

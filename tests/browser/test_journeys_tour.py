@@ -1,15 +1,22 @@
 """Issue 9 points 12-15 in Chromium: every role, in Korean and English, on a phone (390) and a desktop (1366).
+Desk staff (issue 13) tour their desk: residents, registering one, acting for one, paper forms.
 
 Each role opens the pages this work added for it; axe checks each page and a screenshot of each goes to
 test-artifacts/screenshots/tour-<role>-<lang>-<width>-<page>.png.
 """
 
+import datetime
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 from playwright.sync_api import expect
 from wagtail.users.models import UserProfile
 
 from accounts.models import Role
+from codesign.models import Session
+from desk import services as desk_services
+from desk.models import Centre
 from home import demo
 from notifications.models import Follow
 from proposals import services
@@ -32,7 +39,7 @@ WIDTHS = (390, 1366)
 
 @pytest.fixture
 def world():
-    demo.build_pages()
+    home = demo.build_pages()
     safety = CategoryFactory(name="안전", name_en="Safety", slug="safety")
     resident = ResidentFactory(display_name="이웃주민")
     expert = ExpertFactory(display_name="김전문가")
@@ -46,11 +53,28 @@ def world():
     rude = CommentFactory(proposal=mine, body="이건 정말 쓸데없는 제안이네요 바보들")
     services.report_content(reporter=resident, reason="모욕적인 표현", comment=rude)
     services.report_content(reporter=ResidentFactory(), reason="욕설", comment=rude)
+    dong = mine.area
+    desk_staff = UserFactory(display_name="창구 담당자")
+    desk_services.appoint_desk_staff(desk_staff, centre=Centre.objects.create(name="성수1가1동 주민센터", area=dong))
+    desk_resident = desk_services.register_resident(
+        staff=desk_staff, display_name="김순자", area=dong, consent_reference="C-2026-0153", phone="010-2345-6789"
+    )
+    start = timezone.now() + datetime.timedelta(days=7)
+    Session.objects.create(
+        page=home,
+        title="밤길 함께 걷기 모임",
+        place="주민센터 2층",
+        capacity=12,
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=2),
+    )
     return {
         "resident": resident,
         "expert": expert,
         "moderator": moderator,
         "administrator": administrator,
+        "desk": desk_staff,
+        "desk_resident": desk_resident,
         "person": resident,
     }
 
@@ -92,10 +116,17 @@ def pages_for(role, world):
             ("moderation", "/admin/livinglab/moderation/", ".moderation-queue"),
             ("dashboard", "/admin/", ".livinglab-work-queue"),
         ],
+        "desk": [
+            ("desk", "/desk/", ".desk-table"),
+            ("register", "/desk/residents/new/", "form.stacked-form"),
+            ("resident", f"/desk/residents/{world['desk_resident'].pk}/", ".desk-facts"),
+            ("session", f"/desk/residents/{world['desk_resident'].pk}/session/", "select[name=session]"),
+            ("paper", "/desk/paper/", "[data-testid=paper-batch]"),
+        ],
     }[role]
 
 
-@pytest.mark.parametrize("role", ["anonymous", "resident", "expert", "moderator", "administrator"])
+@pytest.mark.parametrize("role", ["anonymous", "resident", "expert", "moderator", "administrator", "desk"])
 def test_tour(role, world, live_server, page, screenshot, assert_accessible):
     base = live_server.url
     user = None if role == "anonymous" else world[role]

@@ -12,6 +12,7 @@ from pilots.models import PilotIndexPage, PilotPage, ResultDataPoint
 from pilots.services import set_up_pilot_index
 from proposals.models import Category, ProposalStatus
 from tests.browser.conftest import LIVENESS_MS
+from tests.browser.steps import add_inline_form
 from tests.factories import PASSWORD, AdministratorFactory, ProposalFactory, ResidentFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -80,7 +81,7 @@ def test_administrator_builds_a_pilot_and_a_resident_rates_it(
     choose_snippet(admin, "Choose category", "교통·이동")
 
     # Link the residents' proposals with the chooser (a modal with checkboxes).
-    admin.get_by_role("button", name="Add proposal").click()
+    admin.locator("#id_pilot_proposals-OPEN_MODAL").dispatch_event("click")  # a DOM click: see add_inline_form
     modal = admin.locator(".modal-content")
     modal.get_by_text("Too hot waiting for the bus in summer").wait_for()
     screenshot("pilot-02-admin-proposal-chooser", target=admin)
@@ -91,7 +92,7 @@ def test_administrator_builds_a_pilot_and_a_resident_rates_it(
 
     # A series to import values into, on the Results tab.
     admin.get_by_role("tab", name="Results").click()
-    admin.get_by_role("button", name="Add series").click()
+    assert add_inline_form(admin, "series") == 0
     admin.locator("#id_series-0-name").fill("Monthly users")
     admin.locator("#id_series-0-unit").fill("people")
     admin.get_by_role("tab", name="Content").click()

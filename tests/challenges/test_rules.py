@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
+from accounts.models import Role
 from challenges.stages import Stage
 from proposals.rules import can
 from tests.factories import AdministratorFactory, ExpertFactory, ResidentFactory
@@ -20,6 +21,7 @@ ALLOWED = {
     "challenges.decide": {("administrator", "evaluation")},
     "challenges.follow": {(r, s) for r in ROLES[1:] for s in STATES},
     "challenges.submit_into": {(r, "discovery") for r in ROLES[1:]},
+    "challenges.print_paper_form": {("administrator", "discovery")},
 }
 
 
@@ -47,6 +49,13 @@ def test_the_role_by_state_table(challenge, perm):
         subject = in_state(challenge, state)
         for role in ROLES:
             assert can(users[role], perm, subject) == ((role, state) in ALLOWED[perm]), (perm, role, state)
+
+
+def test_desk_staff_print_a_challenges_paper_form_during_discovery_only(challenge, make_challenge):
+    desk_staff = ResidentFactory(role=Role.DESK_STAFF)
+    for state in STATES:
+        assert can(desk_staff, "challenges.print_paper_form", in_state(challenge, state)) == (state == "discovery")
+    assert not can(desk_staff, "challenges.print_paper_form", make_challenge(publish=False))
 
 
 def test_only_administrators_open_challenges(db):

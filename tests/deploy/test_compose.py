@@ -76,3 +76,112 @@ def test_the_whole_set_is_there(compose):
     assert {"web", "worker", "scheduler", "postgres", "redis", "elasticsearch", "proxy"} <= set(compose["services"])
     assert compose["services"]["web"]["deploy"]["replicas"] > 1
     assert "analysis-nori" in (ROOT / "deploy" / "elasticsearch" / "Dockerfile").read_text()
+
+
+# --- The database connection budget -------------------------------------------------------------------------
+# Every process of the application image keeps its own psycopg pool (livinglab/settings/env.py), so the most
+# connections PostgreSQL can be asked for is the sum over services of replicas x processes x pool size. What is
+# left must cover the operators (psql, pg_dump, `docker compose exec web python manage.py …`: each a process
+# with its own small pool) and the slots PostgreSQL keeps for superusers. deploy/README.md shows the sum.
+RESERVED_FOR_OPERATORS = 10
+SUPERUSER_RESERVED_CONNECTIONS = 3  # PostgreSQL's default superuser_reserved_connections
+POSTGRES_DEFAULT_MAX_CONNECTIONS = 100
+COMPOSE_DEFAULT = re.compile(r"^\$\{([A-Z_][A-Z0-9_]*):?-([^}]*)\}$")
+
+
+def env_example() -> dict[str, str]:
+    values = {}
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        match = re.match(r"([A-Z_][A-Z0-9_]*)=(.*)$", line)
+        if match:
+            values[match.group(1)] = match.group(2)
+    return values
+
+
+def service_environment(service: dict) -> dict[str, str]:
+    """What a container sees: .env (a copy of .env.example) under the service's own environment."""
+    environment = dict(env_example()) if "env_file" in service else {}
+    for name, value in (service.get("environment") or {}).items():
+        value = str(value)
+        default = COMPOSE_DEFAULT.match(value)
+        if default:  # ${NAME:-default}: the .env value, else the default
+            value = environment.get(default.group(1)) or default.group(2)
+        environment[name] = value
+    return environment
+
+
+def pool_max_size(environment: dict[str, str], monkeypatch) -> int | None:
+    """The pool the settings build from this environment (None: no pool, so no bound at all)."""
+    from livinglab.settings.env import postgresql_options
+
+    with monkeypatch.context() as patch:
+        for name in [name for name in environment if name.startswith("DATABASE_")]:
+            patch.setenv(name, environment[name])
+        pool = postgresql_options().get("pool")
+    return pool["max_size"] if pool else None
+
+
+def gunicorn_workers(environment: dict[str, str], monkeypatch) -> int:
+    """gunicorn.conf.py's worker count under this environment, on a machine with many cores (its cap)."""
+    with monkeypatch.context() as patch:
+        patch.setenv("WEB_CONCURRENCY", environment.get("WEB_CONCURRENCY", ""))
+        patch.setattr("os.cpu_count", lambda: 64)
+        namespace = {}
+        exec(compile((ROOT / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"), namespace)  # noqa: S102
+    return namespace["workers"]
+
+
+def connection_budget(compose: dict, monkeypatch) -> dict[str, int]:
+    """The most connections each application service can hold at once, by service."""
+    budget = {}
+    for name, service in compose["services"].items():
+        if service.get("image") != compose["services"]["web"]["image"]:
+            continue
+        environment = service_environment(service)
+        pool = pool_max_size(environment, monkeypatch)
+        assert pool, f"{name}: without the pool its connections follow the load (DATABASE_POOL_MAX_SIZE)"
+        replicas = (service.get("deploy") or {}).get("replicas", 1)
+        processes = gunicorn_workers(environment, monkeypatch) if service["command"][0] == "gunicorn" else 1
+        budget[name] = replicas * processes * pool
+    return budget
+
+
+def max_connections(compose: dict) -> int:
+    command = compose["services"]["postgres"].get("command") or []
+    for argument in command:
+        match = re.fullmatch(r"max_connections=(\d+)", str(argument))
+        if match:
+            return int(match.group(1))
+    return POSTGRES_DEFAULT_MAX_CONNECTIONS
+
+
+def test_every_application_process_fits_in_postgresql_max_connections(compose, monkeypatch):
+    budget = connection_budget(compose, monkeypatch)
+    assert {"web", "worker", "scheduler", "migrate"} <= set(budget)
+    needed = sum(budget.values()) + RESERVED_FOR_OPERATORS
+    available = max_connections(compose) - SUPERUSER_RESERVED_CONNECTIONS
+    assert needed <= available, f"{budget} + {RESERVED_FOR_OPERATORS} reserved > {available}"
+
+
+def test_the_budget_is_the_one_deploy_readme_shows(compose, monkeypatch):
+    budget = connection_budget(compose, monkeypatch)
+    readme = (ROOT / "deploy" / "README.md").read_text()
+    assert f"max_connections={max_connections(compose)}" in readme
+    assert f"= **{sum(budget.values()) + RESERVED_FOR_OPERATORS}**" in readme
+    assert f"| web | {budget['web']} |" in readme
+
+
+def test_the_budget_catches_a_scaled_up_web_service(compose, monkeypatch):
+    web = compose["services"]["web"]
+    scaled = {**compose, "services": {**compose["services"], "web": {**web, "deploy": {"replicas": 5}}}}
+    assert sum(connection_budget(scaled, monkeypatch).values()) > max_connections(compose)
+
+
+def test_the_budget_catches_a_pool_turned_off_or_workers_left_to_the_core_count(compose, monkeypatch):
+    web = compose["services"]["web"]
+    no_pool = {**web, "environment": {**web["environment"], "DATABASE_POOL_MAX_SIZE": "0"}}
+    with pytest.raises(AssertionError, match="without the pool"):
+        connection_budget({**compose, "services": {**compose["services"], "web": no_pool}}, monkeypatch)
+    by_cores = {**web, "environment": {k: v for k, v in web["environment"].items() if k != "WEB_CONCURRENCY"}}
+    budget = connection_budget({**compose, "services": {**compose["services"], "web": by_cores}}, monkeypatch)
+    assert budget["web"] == web["deploy"]["replicas"] * 8 * 10  # gunicorn.conf.py's cap x the pool of web

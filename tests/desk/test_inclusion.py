@@ -1,17 +1,22 @@
 """The inclusion dashboard: participation against population, figures under 5 suppressed, admins only."""
 
+import datetime
 import io
+import json
+import re
+import zoneinfo
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from desk import services
 from desk.inclusion import inclusion_report
-from desk.models import AreaPopulation
+from desk.models import AreaPopulation, DeskResident
 from livinglab.errors import ActionRefused
-from tests.factories import DongFactory, ProposalFactory, ResidentFactory, VoteFactory
+from tests.factories import CommentFactory, DongFactory, ProposalFactory, ResidentFactory, VoteFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -163,3 +168,194 @@ def test_population_page_import_answers_400_with_the_line(client, administrator,
     response = client.post(reverse("desk:population"), {"area": dong.pk, "total": 900})
     assert response.status_code == 302
     assert AreaPopulation.objects.get(area=dong).total == 900
+
+
+# --- who takes part least, against the population share ------------------------------------------------
+
+
+def _dong(name: str, name_en: str, slug: str):
+    return DongFactory(name=name, name_en=name_en, slug=slug)
+
+
+def _least_callouts(page: str) -> str:
+    return re.search(r'data-testid="least-taking-part">(.*?)</ul>', page, re.S).group(1)
+
+
+@pytest.fixture
+def four_dongs(dong, other_dong, administrator, category):
+    """50 people in four dongs of 10 000 residents: 38 of 4 000, 6 of 3 000, 3 of 1 000 and 3 of 2 000."""
+    third = _dong("성수2가1동", "Seongsu 2-ga 1-dong", "seongsu-2ga-1")
+    fourth = _dong("행당1동", "Haengdang 1-dong", "haengdang-1")
+    for area, people, population in ((dong, 38, 4000), (other_dong, 6, 3000), (third, 3, 1000), (fourth, 3, 2000)):
+        for _i in range(people):
+            ProposalFactory(author=ResidentFactory(home_area=area), area=area, category=category)
+        services.set_population(area, by=administrator, total=population)
+    return dong, other_dong, third, fourth
+
+
+def test_the_dongs_taking_part_least_are_called_out_against_their_population_share(four_dongs):
+    dong, other_dong, third, fourth = four_dongs
+    report = inclusion_report()
+    assert report.total_shown == 50
+    rows = {row.label: row for row in report.by_dong}
+    busy, quiet, small, smallest_share = (rows[d.localized_name] for d in four_dongs)
+    # Shares of participants against shares of the population: 76/40, 12/30, 6/10, 6/20.
+    assert (busy.participation_percent, busy.population_percent) == (76, 40)
+    assert (quiet.participation_percent, quiet.population_percent) == (12, 30)
+    assert (small.participation_percent, small.population_percent) == (None, 10)  # 3 people: no share shown
+    assert (smallest_share.participation_percent, smallest_share.population_percent) == (None, 20)
+    assert quiet.ratio == pytest.approx(0.4) and smallest_share.ratio == pytest.approx(0.3)
+    assert small.ratio == pytest.approx(0.6) and not small.under_represented  # few people, but not under half
+    # The furthest behind first; a dong with more than its share is never called out.
+    assert [row.label for row in report.least_dongs] == [fourth.localized_name, other_dong.localized_name]
+    # Two small figures hide each other: no larger figure needs hiding with them.
+    assert [rows[d.localized_name].shown for d in four_dongs] == [38, 6, None, None]
+
+
+def test_the_callouts_give_the_shares_and_never_a_suppressed_one(client, administrator, four_dongs):
+    dong, other_dong, third, fourth = four_dongs
+    client.force_login(administrator)
+    page = client.get(reverse("desk:inclusion")).content.decode()
+    callouts = _least_callouts(page)
+    items = [re.sub(r"\s+", " ", item).strip() for item in re.findall(r"<li>(.*?)</li>", callouts, re.S)]
+    assert items == [
+        f"{fourth.localized_name}: 20% of the population; its share of participants is not shown, to protect privacy.",
+        f"{other_dong.localized_name}: 12% of participants, 30% of the population.",
+    ]
+    # 3 of 50 is 6%: a share that would give the 3 away appears nowhere on the page.
+    assert not re.search(r"(?<!\d)6%", page)
+    assert dong.localized_name not in callouts and third.localized_name not in callouts
+
+
+def test_a_callout_hides_the_share_of_a_figure_hidden_to_protect_a_smaller_one(administrator, dong, other_dong):
+    """One small figure hides the next smallest too (it would give the small one away from the total): a
+    callout for that dong gives no share of participants either."""
+    third = _dong("성수2가1동", "Seongsu 2-ga 1-dong", "seongsu-2ga-1")
+    for area, people, population in ((dong, 30, 2000), (other_dong, 6, 6000), (third, 2, 2000)):
+        _people_in(area, people)
+        services.set_population(area, by=administrator, total=population)
+    rows = {row.label: row for row in inclusion_report().by_dong}
+    hidden = rows[other_dong.localized_name]
+    assert hidden.secondary and hidden.under_represented  # 6 of 38 against 60% of the population
+    assert hidden.participation_percent is None and hidden.population_percent == 60
+
+
+def test_a_dong_without_population_figures_is_never_called_out(administrator, dong, other_dong):
+    _people_in(dong, 20)
+    _people_in(other_dong, 5)
+    services.set_population(dong, by=administrator, total=1000)
+    report = inclusion_report()
+    assert report.least_dongs == []
+    rows = {row.label: row for row in report.by_dong}
+    assert rows[other_dong.localized_name].population_percent is None
+
+
+@pytest.fixture
+def banded_people(staff, administrator, dong, category):
+    """20 people who gave an age band at the desk (11 aged 20–39, 6 aged 40–59, 2 aged 60–74, 1 aged 75 and
+    over), against 10 000 residents (2 000, 3 000, 2 500, 1 000 and 1 500 in the five bands)."""
+    people = {"20_39": 11, "40_59": 6, "60_74": 2, "75_plus": 1}
+    number = 0
+    for band, count in people.items():
+        for _i in range(count):
+            number += 1
+            user = ResidentFactory(home_area=dong)
+            DeskResident.objects.create(
+                user=user, centre=staff.desk_membership.centre, age_band=band, consent_reference=f"A-{number}"
+            )
+            ProposalFactory(author=user, area=dong, category=category)
+    bands = {"under_20": 2000, "20_39": 3000, "40_59": 2500, "60_74": 1000, "75_plus": 1500}
+    services.set_population(dong, by=administrator, total=10000, bands=bands)
+
+
+def test_the_age_bands_taking_part_least_are_called_out(banded_people):
+    report = inclusion_report()
+    rows = {row.label: row for row in report.by_age}
+    assert [(row.shown, row.participation_percent, row.population_percent) for row in report.by_age] == [
+        (0, 0, 20),  # under 20: nobody, and a zero is not a small figure to hide
+        (11, 55, 30),
+        (6, 30, 25),
+        (None, None, 10),  # 2 people
+        (None, None, 15),  # 1 person
+        (0, None, None),  # nobody left the band out
+    ]
+    assert [row.label for row in report.least_ages] == ["Under 20", "75 and over"]
+    assert rows["60–74"].ratio == pytest.approx(1.0) and not rows["60–74"].under_represented
+
+
+def test_the_age_callouts_give_the_shares_and_never_a_suppressed_one(client, administrator, banded_people):
+    client.force_login(administrator)
+    page = client.get(reverse("desk:inclusion")).content.decode()
+    items = [re.sub(r"\s+", " ", i).strip() for i in re.findall(r"<li>(.*?)</li>", _least_callouts(page), re.S)]
+    assert items == [
+        "Aged Under 20: 0% of participants, 20% of the population.",
+        "Aged 75 and over: 15% of the population; its share of participants is not shown, to protect privacy.",
+    ]
+    assert not re.search(r"(?<!\d)5%", page)  # 1 of the 20 who gave a band
+
+
+# --- over time -------------------------------------------------------------------------------------------
+
+SEOUL = zoneinfo.ZoneInfo("Asia/Seoul")
+
+
+def _at(year, month, day, hour=12, minute=0):
+    return datetime.datetime(year, month, day, hour, minute, tzinfo=SEOUL)
+
+
+def test_over_time_counts_people_per_month_for_the_last_twelve_months(dong, category):
+    now = _at(2026, 3, 4, 10)  # early in a month: this month is the last of the twelve
+    for when in [_at(2026, 3, 1, 0, 30), *[_at(2026, 3, 3)] * 5]:  # 00:30 in Seoul is still February in UTC
+        ProposalFactory(author=ResidentFactory(home_area=dong), area=dong, category=category, created_at=when)
+    old = ProposalFactory(area=dong, category=category, created_at=_at(2024, 1, 10))
+    for _i in range(3):  # three people in February: fewer than 5
+        VoteFactory(proposal=old, created_at=_at(2026, 2, 14))
+    for _i in range(5):  # five people in January, each with a proposal and a vote: five people, not ten
+        person = ResidentFactory(home_area=dong)
+        ProposalFactory(author=person, area=dong, category=category, created_at=_at(2026, 1, 5))
+        VoteFactory(user=person, proposal=old, created_at=_at(2026, 1, 20))
+    for _i in range(5):  # the oldest month shown
+        CommentFactory(proposal=old, created_at=_at(2025, 4, 1, 9))
+    for _i in range(7):  # a month too old to be shown
+        ProposalFactory(area=dong, category=category, created_at=_at(2025, 3, 31, 23))
+    report = inclusion_report(now=now)
+    assert [row.label for row in report.by_month] == [
+        "2025-04", "2025-05", "2025-06", "2025-07", "2025-08", "2025-09",
+        "2025-10", "2025-11", "2025-12", "2026-01", "2026-02", "2026-03",
+    ]  # fmt: skip
+    assert [row.shown for row in report.by_month] == [5, 0, 0, 0, 0, 0, 0, 0, 0, 5, None, 6]
+    assert report.chart_data()["month"] == {
+        "labels": [row.label for row in report.by_month],
+        "values": [5, 0, 0, 0, 0, 0, 0, 0, 0, 5, None, 6],
+    }
+
+
+@pytest.mark.parametrize(
+    "now, first, last",
+    [
+        (_at(2026, 1, 1, 0, 5), "2025-02", "2026-01"),
+        (_at(2026, 3, 1, 8), "2025-04", "2026-03"),
+        (_at(2026, 12, 31, 23, 50), "2026-01", "2026-12"),
+    ],
+)
+def test_over_time_always_ends_with_this_month(db, now, first, last):
+    labels = [row.label for row in inclusion_report(now=now).by_month]
+    assert len(labels) == 12 and labels[0] == first and labels[-1] == last
+
+
+def test_the_over_time_table_shows_this_month_and_hides_a_small_month(client, administrator, dong, category):
+    this_month = timezone.localtime().replace(day=1, hour=12)
+    last_month = (this_month - datetime.timedelta(days=1)).replace(day=1, hour=12)
+    for _i in range(6):
+        ProposalFactory(author=ResidentFactory(home_area=dong), area=dong, category=category, created_at=this_month)
+    for _i in range(2):
+        ProposalFactory(author=ResidentFactory(home_area=dong), area=dong, category=category, created_at=last_month)
+    client.force_login(administrator)
+    page = client.get(reverse("desk:inclusion")).content.decode()
+    table = page[page.index('id="month-heading"') :]
+    assert re.search(rf'<th scope="row">{this_month:%Y-%m}</th>\s*<td>6</td>', table)
+    assert re.search(
+        rf'<th scope="row">{last_month:%Y-%m}</th>\s*<td><span title="fewer than 5">fewer than 5</span>', table
+    )
+    data = json.loads(re.search(r'<script id="inclusion-data" type="application/json">(.*?)</script>', page).group(1))
+    assert data["month"]["values"][-2:] == [None, 6]

@@ -6,7 +6,7 @@ import polib
 import pytest
 from django.conf import settings
 from django.utils import translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from django.utils.translation.trans_real import DjangoTranslation
 from django.views.i18n import JavaScriptCatalog
 
@@ -24,11 +24,18 @@ KOREAN_CATALOGUES = sorted((Path(settings.BASE_DIR) / "locale" / "ko" / "LC_MESS
         ("Confirm selection", "선택 완료"),
         ("Reports", "보고서"),
         ("Abuse reports", "신고"),
+        ("New", "새로 만들기"),
     ],
 )
 def test_korean_admin_terms_are_ours(msgid, korean):
     with translation.override("ko"):
         assert gettext(msgid) == korean
+
+
+def test_the_new_notification_badge_and_wagtails_new_page_title_differ_in_korean():
+    with translation.override("ko"):
+        assert pgettext("notification", "New") == "새 알림"
+        assert gettext("New") == "새로 만들기"  # was "새 알림", so adding a page read "new notification: ..."
 
 
 def test_wagtail_reports_menu_and_our_abuse_reports_have_different_korean_names():

@@ -265,6 +265,43 @@ def test_an_unblocked_person_takes_part_again(client, blocked, moderator):
     assert Comment.objects.filter(author=blocked, proposal=other).exists()
 
 
+def test_a_blocked_person_is_told_why_on_every_page_they_read(client, blocked):
+    other = ProposalFactory()
+    client.force_login(blocked)
+    for url in (other.get_absolute_url(), "/proposals/"):
+        html = client.get(url).content.decode()
+        assert 'class="callout callout-warning blocked-notice"' in html
+        # The moderator's reason, closed as a sentence before the rest of the message.
+        assert "Your account is blocked from taking part: Posts advertising again and again. You can" in html
+    assert 'class="comment-form' not in client.get(other.get_absolute_url()).content.decode()
+
+
+def test_the_refusal_page_says_it_once(client, blocked):
+    client.force_login(blocked)
+    response = client.get(reverse("proposals:create"))
+    assert response.status_code == 403
+    assert response.content.decode().count("Your account is blocked from taking part") == 1
+
+
+def test_people_who_may_take_part_see_no_blocked_notice(client, blocked, moderator, resident):
+    other = ProposalFactory()
+    client.post(reverse("proposals_moderation_unblock", args=[blocked.pk]))  # the fixture left the moderator in
+    for person in (blocked, resident):
+        client.force_login(person)
+        html = client.get(other.get_absolute_url()).content.decode()
+        assert "blocked-notice" not in html
+        assert 'class="comment-form' in html
+    client.logout()
+    assert "blocked-notice" not in client.get(other.get_absolute_url()).content.decode()
+
+
+def test_a_reason_that_ends_a_sentence_is_not_given_a_second_stop(blocked):
+    blocked.blocked_reason = "Spam, again!"
+    assert "taking part: Spam, again! You can" in blocked.blocked_message
+    blocked.blocked_reason = ""
+    assert "taking part: repeated breaches of the site's rules. You can" in blocked.blocked_message
+
+
 def test_moderators_cannot_block_administrators_or_themselves(client, moderator, administrator):
     own = CommentFactory(author=moderator, author_role=Role.MODERATOR)
     admins = CommentFactory(author=administrator, author_role=Role.ADMINISTRATOR)

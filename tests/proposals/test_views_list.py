@@ -1,19 +1,28 @@
 """The public list: filters, sorting, pages and map, with a query count that does not grow with the page."""
 
+import io
 import json
 import re
 from datetime import timedelta
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
+from PIL import Image
 
-from proposals.models import ProposalStatus
+from proposals.models import ProposalPhoto, ProposalStatus
 from tests.factories import AreaFactory, CategoryFactory, DongFactory, ProposalFactory
 
 pytestmark = pytest.mark.django_db
 
 URL = reverse("proposals:list")
+
+
+def jpeg_bytes(size) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 120, 40)).save(buffer, format="JPEG")
+    return buffer.getvalue()
 
 
 def titles(response) -> list[str]:
@@ -193,6 +202,36 @@ def test_every_card_names_its_area_and_links_to_its_point_without_the_map(client
     assert "https://www.openstreetmap.org/?mlat=37.544600&amp;mlon=127.055700" in html
     card = html.split(f'id="proposal-card-{proposal.pk}"', 1)[1].split("</article>", 1)[0]
     assert "37.5446" not in re.sub(r"<[^>]+>", "", card)  # the card names the place, not raw coordinates
+
+
+def card_with_photo(alt_text: str):
+    proposal = ProposalFactory(
+        title="Broken lamp by the school", description="The **lamp** has been out since March; children walk here."
+    )
+    photo = ProposalPhoto(proposal=proposal, alt_text=alt_text)
+    photo.image.save("full.jpg", ContentFile(jpeg_bytes((640, 400))), save=False)
+    photo.thumbnail.save("thumb.jpg", ContentFile(jpeg_bytes((320, 200))), save=False)
+    photo.width, photo.height = 640, 400
+    photo.save()
+    return proposal, photo
+
+
+def test_cards_show_a_thumbnail_described_for_screen_readers_an_excerpt_and_the_place(client):
+    proposal, photo = card_with_photo("The lamp post, bent, by the school gate")
+    bare = ProposalFactory(title="No photo here")
+    html = client.get(URL).content.decode()
+    card = html.split(f'id="proposal-card-{proposal.pk}"', 1)[1].split("</article>", 1)[0]
+    assert f'src="{photo.thumbnail.url}" alt="The lamp post, bent, by the school gate"' in card
+    assert '<p class="proposal-card-excerpt">The lamp has been out since March' in card  # markup stripped
+    assert f"Seongdong-gu {proposal.area.name_en}" in card
+    other = html.split(f'id="proposal-card-{bare.pk}"', 1)[1].split("</article>", 1)[0]
+    assert "<img" not in other
+
+
+def test_a_photo_nobody_described_still_has_a_text_alternative_on_its_card(client):
+    proposal, photo = card_with_photo("")
+    card = client.get(URL).content.decode().split(f'id="proposal-card-{proposal.pk}"', 1)[1].split("</article>")[0]
+    assert 'alt="Photo of the problem"' in card and 'alt=""' not in card
 
 
 def test_no_map_points_without_points(client):

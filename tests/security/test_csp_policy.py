@@ -13,6 +13,8 @@ from django.template import engines
 from django.test import RequestFactory
 from django.utils.csp import CSP
 
+from tests.pilots.conftest import home, make_pilot, pilot_index  # noqa: F401 - the page tree fixtures
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT_TAG = re.compile(r"<script\b[^>]*>", re.IGNORECASE)
 
@@ -77,3 +79,43 @@ def test_admin_policy_is_the_only_one_with_inline_scripts(admin_client_logged_in
 def admin_client_logged_in(client, administrator):
     client.force_login(administrator)
     return client
+
+
+INLINE_SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.IGNORECASE | re.DOTALL)
+
+
+def inline_scripts(html: str) -> list[str]:
+    """The bodies of the scripts a strict policy would block: inline, without a nonce, and code (not data)."""
+    return [
+        body
+        for attributes, body in INLINE_SCRIPT.findall(html)
+        if body.strip() and "src=" not in attributes and "nonce=" not in attributes and "json" not in attributes
+    ]
+
+
+@pytest.mark.django_db
+def test_the_site_writes_no_inline_script_without_its_nonce(client, make_pilot):  # noqa: F811
+    pilot = make_pilot()
+    for url in ["/", "/proposals/", pilot.url, "/accounts/login/"]:
+        assert not inline_scripts(client.get(url).content.decode()), url
+
+
+@pytest.mark.django_db
+def test_the_wagtail_admin_still_writes_inline_scripts_so_its_policy_allows_them(client, administrator, make_pilot):  # noqa: F811
+    """Why WAGTAILADMIN_CSP keeps 'unsafe-inline' for scripts (Wagtail 8.0).
+
+    Wagtail's editors start their widgets with inline scripts that carry no nonce and cannot be given one:
+    ``InlinePanel`` (``wagtailadmin/panels/inline_panel.html`` and ``multiple_chooser_panel.html``), every chooser
+    widget (``BaseChooser.render`` in ``wagtail/admin/widgets/chooser.py`` appends ``<script>new ImageChooser(…)
+    </script>`` in Python, with no request to take a nonce from), and the date, time and date-time widgets
+    (``wagtailadmin/widgets/*_input.html``). Their bodies hold per-field ids, so hashes cannot list them either.
+    Under ``script-src 'self' 'nonce-…'`` Chromium refuses them and the pilot editor's "Add" buttons, choosers and
+    date pickers do nothing. When this test fails, Wagtail has moved them to data attributes: drop
+    'unsafe-inline' from WAGTAILADMIN_CSP and let tests/browser/test_csp.py prove the admin.
+    """
+    pilot = make_pilot()
+    client.force_login(administrator)
+    scripts = inline_scripts(client.get(f"/admin/pages/{pilot.pk}/edit/").content.decode())
+    assert any("new InlinePanel(" in body for body in scripts)
+    assert any(re.search(r"new \w*Chooser\(", body) for body in scripts)
+    assert any("initDateChooser(" in body for body in scripts)

@@ -7,6 +7,7 @@ test can keep their number in check.
 
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import IntConverter, UUIDConverter
 
@@ -66,3 +67,34 @@ def unreachable() -> list[str]:
         for name, pattern, converters in _walk(get_resolver().url_patterns)
         if not _resolve_url(name, pattern, converters)
     ]
+
+
+@dataclass(frozen=True)
+class Route:
+    """A named route and the arguments it takes, to be filled with a real object's ids."""
+
+    name: str
+    arguments: tuple[str, ...]
+    view: object
+
+    @property
+    def model(self):
+        """The model a Wagtail viewset's view works on (None for a plain view)."""
+        model = (getattr(self.view, "view_initkwargs", None) or {}).get("model")
+        return apps.get_model(model) if isinstance(model, str) else model
+
+    @property
+    def module(self) -> str:
+        return getattr(self.view, "__module__", "") or ""
+
+    def url(self, **values) -> str:
+        return reverse(self.name, kwargs={name: values[name] for name in self.arguments} or None)
+
+
+def routes() -> list[Route]:
+    """Every named route of the site with the names of its arguments (one entry per name and arguments)."""
+    found = {}
+    for name, pattern, converters in _walk(get_resolver().url_patterns):
+        arguments = tuple(sorted(set(pattern.pattern.regex.groupindex) | set(converters)))
+        found.setdefault((name, arguments), Route(name=name, arguments=arguments, view=pattern.callback))
+    return sorted(found.values(), key=lambda route: (route.name, route.arguments))

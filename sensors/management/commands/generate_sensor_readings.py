@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from pilots.models import PilotPage
 from sensors.generate import pm25_series
-from sensors.ingest import ingest
+from sensors.ingest import announce_readings, ingest
 from sensors.models import DataStream, SensorSite, SiteRole
 
 CHUNK_DAYS = 30
@@ -43,7 +43,7 @@ class Command(BaseCommand):
             created.append(stream)
         end = datetime.datetime.now(datetime.UTC).replace(minute=0, second=0, microsecond=0)
         start = end - datetime.timedelta(days=days)
-        total, began = 0, time.perf_counter()
+        total, began, touched = 0, time.perf_counter(), {}
         for chunk_start in range(0, days, CHUNK_DAYS):
             first = start + datetime.timedelta(days=chunk_start)
             count = min(CHUNK_DAYS, days - chunk_start) * 144
@@ -53,6 +53,11 @@ class Command(BaseCommand):
                     epochs, values = pm25_series(first, count, step_seconds=600, seed=stream.pk)
                     moments = [datetime.datetime.fromtimestamp(int(e), datetime.UTC) for e in epochs]
                     batch.append((stream, list(zip(moments, values.tolist(), [None] * len(moments), strict=True))))
-                total += ingest(batch, method=method).stored
+                result = ingest(batch, method=method, announce=False)
+                total += result.stored
+                touched.update(result.touched)
             rate = total / (time.perf_counter() - began)
             self.stdout.write(f"{total:,} readings stored ({rate:,.0f}/s)")
+        # Once, at the end: the pilot's metrics and open pages hear of the whole year at once.
+        if touched:
+            announce_readings(touched)
