@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import weakref
+from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
 from importlib import import_module
 
@@ -110,11 +111,27 @@ def broadcast(messages: list[tuple[str, dict]]) -> bool:
     if layer is None:
         return False
     try:
-        async_to_sync(_send_all)(layer, messages)
+        _run_to_the_end(_send_all, layer, messages)
     except Exception:
         logger.exception("Live update broadcast to %s failed", ", ".join(sorted({group for group, _ in messages})))
         return False
     return True
+
+
+def _run_to_the_end(function, *args) -> None:
+    """Run the coroutine ``function(*args)`` to the end from synchronous code, whatever the thread runs.
+
+    ``async_to_sync`` refuses a thread whose event loop is running (synchronous code called from a coroutine, or
+    a synchronous driver such as Playwright's that keeps a loop in its thread): there the send runs on a loop of
+    its own in a helper thread, and this thread waits for it, as it would have for ``async_to_sync``.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        async_to_sync(function)(*args)
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-broadcast") as pool:
+        pool.submit(async_to_sync(function), *args).result()
 
 
 async def _send_all(layer, messages):

@@ -1,5 +1,6 @@
 """A broken channel layer costs a log line, never the request that caused the push."""
 
+import asyncio
 import logging
 import socket
 
@@ -63,3 +64,23 @@ def test_reading_a_notification_succeeds_while_redis_is_down(
     notification.refresh_from_db()
     assert notification.is_read
     assert f"Live update broadcast to user-{user.pk} failed" in caplog.text
+
+
+def test_a_broadcast_from_a_thread_running_an_event_loop_is_delivered(settings):
+    """Synchronous code called from a coroutine (or beside a synchronous driver that keeps a loop in its thread)
+    used to log "You cannot use AsyncToSync in the same thread as an async event loop" and drop the push."""
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    from livinglab.live import broadcast
+
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)("proposal-7", channel)
+
+    async def from_a_coroutine():
+        return broadcast([("proposal-7", {"type": "live.push", "anonymous": {"ko": "x"}})])  # sync, in the loop
+
+    assert asyncio.run(from_a_coroutine()) is True
+    assert async_to_sync(layer.receive)(channel)["anonymous"] == {"ko": "x"}
