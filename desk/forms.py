@@ -1,10 +1,12 @@
 """The desk's forms; ``desk.services`` decides what happens with what they parse."""
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.models import NotifyBy
 from livinglab.forms import LocalizedChoiceField
 from proposals.forms import PlainLabelForm, ProposalSubmitForm
 from proposals.models import Area, FilingChannel, Proposal
@@ -27,6 +29,22 @@ class ChannelField(forms.ChoiceField):
         super().__init__(**kwargs)
 
 
+NEWS_CHOICES = [
+    (NotifyBy.SMS.value, _("Text messages to this phone (the resident agreed)")),
+    (NotifyBy.NONE.value, _("No messages")),
+]
+
+
+class NewsField(forms.ChoiceField):
+    """How the resident wants to hear about their proposals and co-design sessions (no pre-selection: ask)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Messages about their proposals and co-design sessions"))
+        kwargs.setdefault("choices", NEWS_CHOICES)
+        kwargs.setdefault("widget", forms.RadioSelect)
+        super().__init__(**kwargs)
+
+
 class RegisterResidentForm(PlainLabelForm):
     display_name = forms.CharField(label=_("Name"), max_length=60, help_text=_("As the resident wants to be shown."))
     phone = forms.CharField(
@@ -44,6 +62,16 @@ class RegisterResidentForm(PlainLabelForm):
         choices=[("", _("Not given"))] + list(AgeBand.choices),
         required=False,
     )
+    news = NewsField(
+        required=False,
+        help_text=_(
+            "Ask the resident. Without an answer nothing is sent to the number, until it is recorded on their "
+            "page. Once they take the account over, they change it themselves."
+        ),
+    )
+    language = forms.ChoiceField(
+        label=_("Language of the messages"), choices=settings.LANGUAGES, initial="ko", required=False
+    )
     consent_given = forms.BooleanField(
         label=_("The resident signed the paper consent form."),
         error_messages={"required": _("Register a resident only after they signed the consent form.")},
@@ -51,6 +79,10 @@ class RegisterResidentForm(PlainLabelForm):
     consent_reference = forms.CharField(
         label=_("Consent form number"), max_length=40, help_text=_("The number on the signed form, e.g. C-2026-0153.")
     )
+
+
+class NewsChoiceForm(forms.Form):
+    news = NewsField()
 
 
 class AssistedProposalForm(ProposalSubmitForm):

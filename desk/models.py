@@ -95,6 +95,9 @@ class DeskResident(models.Model):
     consent_given_at = models.DateTimeField(_("consent recorded"), default=timezone.now)
     registered_at = models.DateTimeField(_("registered"), default=timezone.now)
     claimed_at = models.DateTimeField(_("claimed by the resident"), null=True, blank=True)
+    # When the resident told the desk they want news by text message at ``phone`` (the choice itself is the
+    # account's ``notify_by``, which they keep and change themselves once they claim it).
+    texts_consent_at = models.DateTimeField(_("agreed to text messages"), null=True, blank=True)
 
     objects = DeskResidentQuerySet.as_manager()
 

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log as audit_log
 
-from accounts.models import Role, User
+from accounts.models import NotifyBy, Role, User
 from accounts.services import set_role
 from codesign import services as codesign_services
 from livinglab import ratelimit, sms
@@ -141,12 +141,47 @@ def normalise_phone(raw: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+# What a resident can choose at the desk for their news (status changes, session reminders): texts to the
+# number the desk writes down, or nothing. "" records no choice (the account's automatic channel, which never
+# texts a number the desk wrote down: ``notifications.reach``).
+DESK_NEWS_CHOICES = (NotifyBy.SMS, NotifyBy.NONE)
+
+
+def _news_errors(news: str, phone: str) -> dict:
+    if news and news not in DESK_NEWS_CHOICES:
+        return {"news": [_("Choose text messages or no messages.")]}
+    if news == NotifyBy.SMS and not phone:
+        return {"news": [_("Text messages need the resident's mobile number. Write it, or choose no messages.")]}
+    return {}
+
+
+def _news_fields(news: str, now) -> tuple[str, object]:
+    """The account's ``notify_by`` and the resident's ``texts_consent_at`` for a choice made at the desk."""
+    if news == NotifyBy.SMS:
+        return NotifyBy.SMS, now
+    if news == NotifyBy.NONE:
+        return NotifyBy.NONE, None
+    return NotifyBy.AUTO, None
+
+
 def register_resident(
-    *, staff, display_name: str, area, consent_reference: str, phone: str = "", age_band: str = ""
+    *,
+    staff,
+    display_name: str,
+    area,
+    consent_reference: str,
+    phone: str = "",
+    age_band: str = "",
+    news: str = "",
+    language: str = "",
 ) -> DeskResident:
     """Open an account for a resident at the desk: no e-mail needed, consent given on paper (its reference kept).
 
-    The account has no password until the resident claims it (``claim_account``).
+    ``news`` is how the resident wants to hear about their proposals and sessions: ``"sms"`` (they agreed to
+    texts at ``phone``, which is then required), ``"none"``, or ``""`` for not asked. It is the account's own
+    choice (``User.notify_by``), so it carries over when they claim the account. ``language`` is the language
+    their texts are written in ("" for the site's). The account has no password until the resident claims it
+    (``claim_account``).
     """
     centre = centre_of(staff)
     display_name = (display_name or "").strip()
@@ -162,12 +197,17 @@ def register_resident(
         errors["age_band"] = [_("Choose one of the age bands, or none.")]
     if area is None or area.parent_id is None:
         errors["area"] = [_("Choose the resident's neighbourhood.")]
+    if language and language not in dict(settings.LANGUAGES):
+        errors["language"] = [_("Choose one of the site's languages.")]
     try:
         phone = normalise_phone(phone)
     except ValidationError as exc:
         errors.update(exc.message_dict)
+    else:
+        errors.update(_news_errors(news, phone))
     if errors:
         raise ValidationError(errors)
+    notify_by, texts_consent_at = _news_fields(news, timezone.now())
     if DeskResident.objects.filter(centre=centre, consent_reference=consent_reference).exists():
         raise ActionRefused(
             _("Consent form %(reference)s is already registered at this centre.") % {"reference": consent_reference},
@@ -180,6 +220,8 @@ def register_resident(
             display_name=display_name,
             home_area=area,
             role=Role.RESIDENT,
+            notify_by=notify_by,
+            language=language,
         )
         try:
             with transaction.atomic():
@@ -190,6 +232,7 @@ def register_resident(
                     phone=phone,
                     age_band=age_band,
                     consent_reference=consent_reference,
+                    texts_consent_at=texts_consent_at,
                 )
         except IntegrityError:
             raise ActionRefused(
@@ -201,8 +244,45 @@ def register_resident(
             instance=user,
             action="livinglab.desk.register",
             user=staff,
-            data={"centre_id": centre.pk, "consent_reference": consent_reference, "has_phone": bool(phone)},
+            data={
+                "centre_id": centre.pk,
+                "consent_reference": consent_reference,
+                "has_phone": bool(phone),
+                "notify_by": notify_by,
+            },
         )
+    return resident
+
+
+def set_news_choice(resident: DeskResident, *, staff, news: str) -> DeskResident:
+    """Record at the desk how a resident whose account the desk still keeps wants their news: ``"sms"`` (they
+    agreed to texts at the number on record) or ``"none"`` (they stop them; their texts tell them to ask the
+    desk). Once they claimed the account the choice is theirs, on their profile page (409 here)."""
+    centre = centre_of(staff)
+    if resident.centre_id != centre.pk:
+        raise ActionRefused(_("No such resident at your centre."), status=404)
+    if resident.is_claimed:
+        raise ActionRefused(
+            _("The resident has taken over their account and chooses their messages on their own profile page."),
+            status=409,
+        )
+    if news not in DESK_NEWS_CHOICES:
+        raise ValidationError({"news": [_("Choose text messages or no messages.")]})
+    errors = _news_errors(news, resident.phone)
+    if errors:
+        raise ValidationError(errors)
+    notify_by, texts_consent_at = _news_fields(news, timezone.now())
+    with _desk_action(staff), transaction.atomic():
+        User.objects.filter(pk=resident.user_id).update(notify_by=notify_by)
+        DeskResident.objects.filter(pk=resident.pk).update(texts_consent_at=texts_consent_at)
+        audit_log(
+            instance=resident.user,
+            action="livinglab.desk.news_choice",
+            user=staff,
+            data={"centre_id": centre.pk, "notify_by": notify_by},
+        )
+    resident.user.notify_by = notify_by
+    resident.texts_consent_at = texts_consent_at
     return resident
 
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("residents/<int:pk>/comment/", views.comment, name="comment"),
     path("residents/<int:pk>/rate/", views.rate_pilot, name="rate_pilot"),
     path("residents/<int:pk>/session/", views.register_session, name="register_session"),
+    path("residents/<int:pk>/messages/", views.news_choice, name="news_choice"),
     path("residents/<int:pk>/letter/", views.claim_letter, name="claim_letter"),
     path("residents/<int:pk>/text-code/", views.claim_text, name="claim_text"),
     path("paper/", views.paper_batch, name="paper_batch"),

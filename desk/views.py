@@ -27,6 +27,7 @@ from codesign.services import waiting_position
 from livinglab.actions import add_service_errors, form_action
 from livinglab.client_ip import client_ip
 from livinglab.errors import ActionRefused, refusal_response
+from notifications.reach import reach_of
 from pilots.models import FEEDBACK_STATUSES, PilotPage
 from proposals.models import Area, Category
 
@@ -35,6 +36,7 @@ from .forms import (
     AssistedProposalForm,
     ClaimForm,
     CommentForResidentForm,
+    NewsChoiceForm,
     PaperEntryForm,
     PopulationForm,
     PopulationImportForm,
@@ -97,6 +99,8 @@ def register_resident(request, centre):
             phone=data["phone"],
             age_band=data["age_band"],
             consent_reference=data["consent_reference"],
+            news=data["news"],
+            language=data["language"],
         ),
         success=_("The resident is registered."),
         redirect_to=lambda resident: reverse("desk:resident", args=[resident.pk]),
@@ -105,7 +109,7 @@ def register_resident(request, centre):
     )
 
 
-def _resident_page(centre, resident: DeskResident) -> tuple[str, dict]:
+def _resident_page(centre, resident: DeskResident, news_form=None) -> tuple[str, dict]:
     proposals = list(resident.user.proposals.order_by("-created_at")[:20])
     registrations = list(
         Registration.objects.active()
@@ -115,14 +119,46 @@ def _resident_page(centre, resident: DeskResident) -> tuple[str, dict]:
     )
     for registration in registrations:
         registration.position = waiting_position(registration)
-    context = {"centre": centre, "resident": resident, "proposals": proposals, "registrations": registrations}
+    context = {
+        "centre": centre,
+        "resident": resident,
+        "proposals": proposals,
+        "registrations": registrations,
+        "reach": reach_of(resident.user),
+        "news_form": news_form or NewsChoiceForm(initial={"news": _desk_news_choice(resident)}),
+    }
     return "desk/resident_detail.html", context
+
+
+def _desk_news_choice(resident: DeskResident) -> str:
+    notify_by = resident.user.notify_by
+    return notify_by if notify_by in services.DESK_NEWS_CHOICES else ""
 
 
 @_desk
 def resident_detail(request, centre, pk: int):
     template, context = _resident_page(centre, _resident(request, pk))
     return render(request, template, context)
+
+
+@_desk
+@require_POST
+def news_choice(request, centre, pk: int):
+    """Record how a resident whose account the desk keeps wants their news: text messages, or none."""
+    resident = _resident(request, pk)
+    form = NewsChoiceForm(request.POST)
+    if form.is_valid():
+        try:
+            services.set_news_choice(resident, staff=request.user, news=form.cleaned_data["news"])
+        except ActionRefused as exc:
+            return refusal_response(request, exc, page=lambda: _resident_page(centre, resident, form))
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The resident's choice of messages is recorded."))
+            return redirect("desk:resident", pk=resident.pk)
+    template, context = _resident_page(centre, resident, form)
+    return render(request, template, context, status=400)
 
 
 @_desk

@@ -9,6 +9,7 @@ from .models import Centre
 LOG_ACTIONS = [
     ("livinglab.desk.appoint", _("Appoint desk staff"), _("Made desk staff at a centre")),
     ("livinglab.desk.register", _("Register a resident at a desk"), _("Registered at a desk, consent on paper")),
+    ("livinglab.desk.news_choice", _("Record a resident's choice of messages"), _("Choice of messages recorded")),
     ("livinglab.desk.claim_code_issued", _("Issue a hand-over letter"), _("Hand-over letter printed")),
     ("livinglab.desk.claim_refused", _("Refuse an account claim"), _("Account claim refused")),
     ("livinglab.desk.claimed", _("Claim an account"), _("Account taken over by the resident")),

@@ -36,6 +36,7 @@ from proposals.models import Comment, Proposal, ProposalStatus, StatusChange, Vo
 from . import services
 from .mail import Letter
 from .models import Channel, Follow, NotificationKind
+from .reach import reach
 
 logger = logging.getLogger(__name__)
 
@@ -471,26 +472,30 @@ def opt_out_hint() -> str:
 
 
 def _session_letters(session, user_ids, *, subject: Words, template: str) -> list[Letter]:
-    """One letter per person whose news channel is e-mail, one text per person whose channel is SMS (each in
-    the language they read); those who chose "only on the site" get neither. Returns the letters."""
+    """One letter per person whose news goes by e-mail, one text per person whose news goes by SMS (each in the
+    language they read; ``notifications.reach``, which includes residents registered at a desk who chose texts
+    there); those who chose "only on the site" get neither. Returns the letters."""
     letters = []
     link = _absolute(session.get_absolute_url())
-    for language, group in by_language(user_ids).items():
-        users = get_user_model().objects.filter(pk__in=group, is_active=True).order_by("pk")
-        channels = {user.pk: (user.news_channel, user) for user in users}
-        with translation.override(language):
-            body = render_to_string(template, {"session": session, "link": link})
-            text = _("[%(site)s] %(subject)s %(link)s %(stop)s") % {
-                "site": site_name(),
-                "subject": subject.in_language(language),
-                "link": link,
-                "stop": opt_out_hint(),
-            }
-        for pk, (channel, user) in channels.items():
-            if channel == "email":
-                letters.append(Letter(pk, user.email, subject.in_language(language), body))
-            elif channel == "sms":
-                send_sms_task.enqueue(user.phone, text)
+    texts: dict[tuple[str, str], str] = {}
+    bodies: dict[str, str] = {}
+    for found in reach(user_ids).values():
+        if found.channel == "email":
+            if found.language not in bodies:
+                with translation.override(found.language):
+                    bodies[found.language] = render_to_string(template, {"session": session, "link": link})
+            letters.append(Letter(found.pk, found.address, subject.in_language(found.language), bodies[found.language]))
+        elif found.channel == "sms":
+            key = (found.language, found.desk_centre)
+            if key not in texts:
+                with translation.override(found.language):
+                    texts[key] = _("[%(site)s] %(subject)s %(link)s %(stop)s") % {
+                        "site": site_name(),
+                        "subject": subject.in_language(found.language),
+                        "link": link,
+                        "stop": found.stop_hint,
+                    }
+            send_sms_task.enqueue(found.address, texts[key])
     return letters
 
 

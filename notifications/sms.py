@@ -1,16 +1,15 @@
-"""Status changes by text message, for people whose news channel is SMS (``User.news_channel``).
+"""Status changes by text message, for people whose news goes by SMS (``notifications.reach``).
 
 Residents who signed up with only a phone (many older residents), and anyone who chose text messages, hear
 that a proposal they follow changed status through the same pluggable sender as sign-in codes
 (``livinglab.sms``). Subscribed to the same domain event as the e-mail; after commit it only enqueues a task,
 which finds the recipients and hands each text to ``livinglab.sms.send_sms_task``. Opting out is choosing
-"only on the site" on the profile page; each text says where. Each text is in its reader's language.
+"only on the site" on the profile page (or, for a resident whose account the desk still keeps, telling the desk);
+each text says where. Each text is in its reader's language.
 """
 
 import logging
 
-from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.tasks import task
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -20,20 +19,16 @@ from livinglab.site_url import absolute_url, site_name
 from livinglab.sms import send_sms_task
 from proposals.models import Proposal, ProposalStatus
 
-from .events import followers, opt_out_hint
+from .events import followers
+from .reach import Reach, reach
 
 logger = logging.getLogger(__name__)
 
 
-def sms_recipients(user_ids) -> list[tuple[int, str, str]]:
-    """(pk, phone, reading language) of those among ``user_ids`` whose news channel is SMS."""
-    users = (
-        get_user_model()
-        .objects.filter(pk__in=list(user_ids), is_active=True, phone_verified=True, phone__isnull=False)
-        .filter(Q(notify_by="sms") | Q(notify_by="auto"))
-        .order_by("pk")
-    )
-    return [(user.pk, user.phone, user.reading_language) for user in users if user.news_channel == "sms"]
+def sms_recipients(user_ids) -> list[Reach]:
+    """Those among ``user_ids`` whose news goes by text message (``notifications.reach``): the account's own
+    verified phone, or the number a desk recorded for a resident who chose texts there."""
+    return [found for found in reach(user_ids).values() if found.channel == "sms"]
 
 
 @task
@@ -45,18 +40,19 @@ def send_status_texts(proposal_id: int, actor_id: int | None, to_status: str) ->
     recipients = sms_recipients(followers([proposal.pk], exclude=actor_id))
     if not recipients:
         return 0
-    bodies: dict[str, str] = {}
-    for _pk, phone, language in recipients:
-        if language not in bodies:
-            with translation.override(language):
-                bodies[language] = _("[%(site)s] “%(title)s” is now: %(status)s. %(link)s %(stop)s") % {
+    bodies: dict[tuple[str, str], str] = {}
+    for recipient in recipients:
+        key = (recipient.language, recipient.desk_centre)
+        if key not in bodies:
+            with translation.override(recipient.language):
+                bodies[key] = _("[%(site)s] “%(title)s” is now: %(status)s. %(link)s %(stop)s") % {
                     "site": site_name(),
                     "title": proposal.title[:40],
                     "status": ProposalStatus(to_status).label,
                     "link": absolute_url(proposal.get_absolute_url()),
-                    "stop": opt_out_hint(),
+                    "stop": recipient.stop_hint,
                 }
-        send_sms_task.enqueue(phone, bodies[language])
+        send_sms_task.enqueue(recipient.address, bodies[key])
     return len(recipients)
 
 
