@@ -65,7 +65,6 @@ class User(AbstractUser):
     by display name."""
 
     username = None
-    first_name = None
     last_name = None
     # Either may be missing (a resident with only a phone, or only e-mail), never both (``clean`` and the
     # constraint below). Empty is stored as NULL so that uniqueness holds among those who have one.
@@ -173,6 +172,18 @@ class User(AbstractUser):
 
     def get_short_name(self):
         return self.get_full_name()
+
+    # Not a column (like ``username`` and ``last_name`` above): a read-only stand-in for AbstractUser's field.
+    # Wagtail's sidebar greets the person by ``user.first_name`` and falls back to ``get_username()``, which
+    # here is the e-mail address; everything else in the admin names people by ``get_full_name``.
+    @property
+    def first_name(self) -> str:
+        return self.get_short_name()
+
+    @first_name.setter
+    def first_name(self, value):
+        # allauth copies a social account's given name here; people are called by the display name they chose.
+        pass
 
     @property
     def is_erased(self) -> bool:

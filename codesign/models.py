@@ -312,7 +312,7 @@ class ConsentText(models.Model):
     )
     version = models.PositiveSmallIntegerField(_("version"), validators=[MinValueValidator(1)])
     text = models.TextField(_("consent text"))
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     panels = [FieldPanel("page"), FieldPanel("version"), FieldPanel("text")]
 
@@ -341,7 +341,12 @@ class LabParticipant(models.Model):
     page = models.ForeignKey(
         "wagtailcore.Page", verbose_name=_("page"), on_delete=models.CASCADE, related_name="codesign_participants"
     )
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="codesign_participations")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="codesign_participations",
+    )
     consent = models.ForeignKey(ConsentText, verbose_name=_("consent version"), on_delete=models.PROTECT)
     consented_at = models.DateTimeField(_("consented at"), default=timezone.now)
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)

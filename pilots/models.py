@@ -556,8 +556,10 @@ class PilotFeedbackQuerySet(models.QuerySet):
 class PilotFeedback(AssistedFields):
     """A resident's rating of a pilot's results (1–5), with an optional comment that moderators can hide."""
 
-    pilot = models.ForeignKey(PilotPage, on_delete=models.CASCADE, related_name="feedback")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pilot_feedback")
+    pilot = models.ForeignKey(PilotPage, verbose_name=_("pilot"), on_delete=models.CASCADE, related_name="feedback")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="pilot_feedback"
+    )
     rating = models.PositiveSmallIntegerField(_("rating"), validators=[MinValueValidator(1), MaxValueValidator(5)])
     comment = models.TextField(_("comment"), max_length=1000, blank=True)
     filed_by = models.ForeignKey(

@@ -428,11 +428,15 @@ class CommentQuerySet(models.QuerySet):
 class Comment(AssistedFields):
     """A contribution to a proposal's discussion; replies go one level deep."""
 
-    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="comments")
+    proposal = models.ForeignKey(
+        Proposal, verbose_name=_("proposal"), on_delete=models.CASCADE, related_name="comments"
+    )
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies", verbose_name=_("reply to")
     )
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="comments"
+    )
     # The author's role when they wrote it: a later role change does not rewrite old badges.
     author_role = models.CharField(_("author's role"), max_length=20)
     body = models.TextField(_("comment"), max_length=2000, validators=[MinLengthValidator(2), validate_user_text])
@@ -514,12 +518,18 @@ class Assessment(models.Model):
 class Report(models.Model):
     """A signed-in user's flag that a proposal or comment breaks the rules, for moderators to review."""
 
-    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports")
-    proposal = models.ForeignKey(Proposal, null=True, blank=True, on_delete=models.CASCADE, related_name="reports")
-    comment = models.ForeignKey(Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("reported by"), on_delete=models.CASCADE, related_name="reports"
+    )
+    proposal = models.ForeignKey(
+        Proposal, verbose_name=_("proposal"), null=True, blank=True, on_delete=models.CASCADE, related_name="reports"
+    )
+    comment = models.ForeignKey(
+        Comment, verbose_name=_("comment"), null=True, blank=True, on_delete=models.CASCADE, related_name="reports"
+    )
     reason = models.CharField(_("reason"), max_length=500, validators=[validate_user_text])
-    created_at = models.DateTimeField(default=timezone.now)
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("reported at"), default=timezone.now)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -167,8 +167,8 @@ class DataStream(models.Model):
     spike_delta = models.FloatField(_("spike: largest normal jump"), null=True, blank=True)
 
     # State kept by ingestion.
-    latest_time = models.DateTimeField(null=True, blank=True, editable=False)
-    latest_value = models.FloatField(null=True, blank=True, editable=False)
+    latest_time = models.DateTimeField(_("latest reading at"), null=True, blank=True, editable=False)
+    latest_value = models.FloatField(_("latest value"), null=True, blank=True, editable=False)
     latest_flags = models.PositiveSmallIntegerField(default=0, editable=False)
     run_length = models.PositiveIntegerField(default=0, editable=False)
     run_start = models.DateTimeField(null=True, blank=True, editable=False)
@@ -440,7 +440,7 @@ class MetricStream(models.Model):
     days = models.PositiveIntegerField(
         _("over the last (days)"), default=30, validators=[MinValueValidator(1), MaxValueValidator(366)]
     )
-    computed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    computed_at = models.DateTimeField(_("computed at"), null=True, blank=True, editable=False)
     # The latest reading the linked streams have, whenever it was: the page says how old the data are.
     as_of = models.DateTimeField(_("readings up to"), null=True, blank=True, editable=False)
 

@@ -282,7 +282,8 @@ SOCIALACCOUNT_PROVIDERS = {
 # reset, which mailed a reset link to any address posted to it, without a limit: allauth's reset page is the one.
 WAGTAILADMIN_LOGIN_URL = "admin_login"
 WAGTAIL_PASSWORD_RESET_ENABLED = False
-WAGTAIL_SITE_NAME = "Living Lab"
+# Lazy: the admin dashboard names the site in the admin's language ("1 Page created in 리빙랩").
+WAGTAIL_SITE_NAME = _("Living Lab")
 WAGTAILADMIN_BASE_URL = env_str("WAGTAILADMIN_BASE_URL", SITE_URL or "http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 if ELASTICSEARCH_URL:

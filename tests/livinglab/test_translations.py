@@ -87,3 +87,189 @@ def test_compiled_catalogue_is_up_to_date(path):
         != (compiled[(entry.msgctxt, entry.msgid)].msgstr or compiled[(entry.msgctxt, entry.msgid)].msgstr_plural)
     ]
     assert stale == []
+
+
+# --- The admin pages our apps add read in Korean -------------------------------------------------------------
+
+OUR_APPS = {"accounts", "challenges", "codesign", "desk", "home", "mydata", "pilots", "proposals", "search", "sensors"}
+
+
+def _our_admin_viewsets():
+    """Every admin viewset (listing, snippet, chooser) whose model is one of ours."""
+    from django.apps import apps
+    from django.urls import get_resolver
+    from wagtail.admin.viewsets import viewsets
+    from wagtail.admin.viewsets.base import ViewSetGroup
+
+    get_resolver().url_patterns  # noqa: B018 - loading the URLconf registers the admin's viewsets
+
+    def flatten(items):
+        for item in items:
+            if isinstance(item, ViewSetGroup):
+                yield from flatten(item.registerables)
+            else:
+                yield item
+
+    for viewset in flatten(viewsets.viewsets):
+        model = getattr(viewset, "model", None)
+        if isinstance(model, str):
+            model = apps.get_model(model)
+        if model is not None and model._meta.app_label in OUR_APPS:
+            yield viewset, model
+
+
+def _shown_fields(viewset, model):
+    """The model fields a viewset names in its columns, filters and CSV, and those its forms may edit."""
+    from django.core.exceptions import FieldDoesNotExist
+
+    names = []
+    for attribute in ("list_display", "list_filter", "list_export"):
+        value = getattr(viewset, attribute, None)
+        names += [name for name in value if isinstance(name, str)] if isinstance(value, (list, tuple, dict)) else []
+    fields = {}
+    for name in names:
+        try:
+            fields[name] = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue  # a method or a related path: its label is the method's own
+    for field in model._meta.concrete_fields:
+        if field.editable:
+            fields.setdefault(field.name, field)
+    return [field for field in fields.values() if not field.primary_key]
+
+
+def test_every_field_our_admin_shows_has_a_korean_name():
+    """A field without ``verbose_name=_(...)`` heads its column as Django's English guess ("Created at")."""
+    from django.utils.functional import Promise
+
+    untranslated, checked = set(), set()
+    for viewset, model in _our_admin_viewsets():
+        checked.add(model._meta.label)
+        for field in _shown_fields(viewset, model):
+            name = field.verbose_name
+            with translation.override("ko"):
+                korean = str(name)
+            if not isinstance(name, Promise) or korean == _in_english(name):
+                untranslated.add(f"{model._meta.label}.{field.name}")
+    assert {"proposals.Report", "pilots.PilotFeedback", "sensors.DataStream", "accounts.User"} <= checked
+    assert sorted(untranslated) == []
+
+
+def _in_english(name) -> str:
+    with translation.override("en"):
+        return str(name)
+
+
+def test_the_field_name_check_catches_a_field_without_a_korean_name():
+    """The rejection case: Django's own guess at a name is a plain string, and the check above refuses it."""
+    from django.db import models
+    from django.utils.functional import Promise
+
+    field = models.DateTimeField()
+    field.set_attributes_from_name("created_at")
+    assert not isinstance(field.verbose_name, Promise)
+    assert field.verbose_name == "created at"
+
+
+def _english_msgids_of_ours() -> set[str]:
+    """Our catalogue's msgids whose Korean differs: any of them on a Korean admin page is an English leak."""
+    catalogue = polib.pofile(str(Path(settings.BASE_DIR) / "locale" / "ko" / "LC_MESSAGES" / "django.po"))
+    return {
+        entry.msgid
+        for entry in catalogue.translated_entries()
+        if not entry.msgctxt and not entry.msgid_plural and "%" not in entry.msgid and entry.msgstr != entry.msgid
+    }
+
+
+# English that Wagtail itself puts on every admin page, though the words are in our catalogue too: the header's
+# aria-label="Actions" is not marked for translation, the side panel's hidden counter prints Python's None, the
+# workflow report's filter is labelled by Wagtail's lowercase "workflow", and the language picker names English in
+# English (WAGTAILADMIN_PERMITTED_LANGUAGES).
+WAGTAIL_OWN_ENGLISH = {"Actions", "None", "Workflow", "English"}
+
+
+def _django_guessed_names() -> dict[str, str]:
+    """Django's English guesses ("Created at" for ``created_at``) at names for fields of our admin's models."""
+    from django.utils.functional import Promise
+    from django.utils.text import capfirst
+
+    guessed = {}
+    for _viewset, model in _our_admin_viewsets():
+        for field in model._meta.get_fields():
+            name = getattr(field, "verbose_name", None)
+            if isinstance(name, str) and not isinstance(name, Promise) and not getattr(field, "primary_key", False):
+                guessed.setdefault(capfirst(name), f"{model._meta.label}.{field.name}")
+    return guessed
+
+
+def _sidebar(html: str) -> dict:
+    import json
+    import re
+
+    return json.loads(re.search(r'id="wagtail-sidebar-props"[^>]*>(.*?)</script>', html, re.S).group(1))
+
+
+def _menu(node, urls: set[str], labels: set[str]):
+    if isinstance(node, dict):
+        if isinstance(node.get("url"), str):
+            urls.add(node["url"])
+        if isinstance(node.get("label"), str):
+            labels.add(node["label"])
+        for value in node.values():
+            _menu(value, urls, labels)
+    elif isinstance(node, list):
+        for value in node:
+            _menu(value, urls, labels)
+
+
+def _visible_texts(html: str) -> set[str]:
+    """Text between tags, and the words screen readers and tooltips read (title, aria-label, placeholder)."""
+    import html as html_lib
+    import re
+
+    body = re.sub(r"(?s)<(script|style)\b.*?</\1>", " ", html)
+    attributes = re.findall(r'\s(?:title|aria-label|placeholder|alt)="([^"]*)"', body)
+    texts = re.sub(r"(?s)<[^>]+>", "\n", body).split("\n") + attributes
+    return {html_lib.unescape(text).strip().rstrip("*:").strip() for text in texts} - {""}
+
+
+@pytest.mark.django_db
+def test_the_admin_pages_our_apps_add_read_in_korean(client):
+    """Walk every admin menu entry (and the add/edit forms its listing links to) as a Korean administrator:
+    no text of ours may be left in English, whether an untranslated msgid or a name Django guessed."""
+    import re
+
+    from proposals.models import Report
+    from tests.factories import AdministratorFactory, CommentFactory, ExpertFactory, ProposalFactory
+
+    administrator = AdministratorFactory()
+    proposal = ProposalFactory(status="under_review")
+    comment = CommentFactory(proposal=proposal, author=ExpertFactory())
+    Report.objects.create(reporter=administrator, comment=comment, reason="광고입니다")
+    client.force_login(administrator)
+    english = _english_msgids_of_ours()
+    guessed = _django_guessed_names()
+
+    dashboard = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="ko")
+    assert dashboard.status_code == 200
+    urls, labels = set(), set()
+    _menu(_sidebar(dashboard.content.decode()), urls, labels)
+    assert "리빙랩" in labels  # the menu itself is in Korean
+    pages = {"/admin/"} | {url for url in urls if url.startswith("/admin/")}
+    for url in sorted(pages - {"/admin/"}):
+        html = client.get(url, HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+        pages |= set(re.findall(r'href="(/admin/[^"?#]*/(?:add|edit/\d+)/)"', html))
+
+    leaks = {}
+    for url in sorted(pages):
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE="ko")
+        assert response.status_code == 200, url
+        texts = _visible_texts(response.content.decode()) | (labels if url == "/admin/" else set())
+        for text in texts:
+            if text in WAGTAIL_OWN_ENGLISH:
+                continue
+            if text in english:
+                leaks.setdefault(url, []).append(text)
+            elif text in guessed:
+                leaks.setdefault(url, []).append(f"{text} ({guessed[text]})")
+    assert leaks == {}, "\n".join(f"{url}: {texts}" for url, texts in leaks.items())
