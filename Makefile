@@ -41,7 +41,9 @@ lint: install
 test: lint
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-# Production settings: deploy checks, collectstatic and real pages served by daphne (deploy/prod_check.py).
+# Production settings: deploy checks, collectstatic, real pages and sockets served by gunicorn with uvicorn
+# workers on a throwaway SQLite database (deploy/prod_check.py). With DATABASE_URL=postgres://... (an empty
+# database) and REDIS_URL=redis://... it serves on those too, as production runs, with a push through Redis.
 prod-check: install
 	$(PY) deploy/prod_check.py
 
