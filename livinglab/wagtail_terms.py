@@ -12,7 +12,7 @@ Wagtail's "Reports" menu becomes 보고서; our own abuse reports keep 신고 un
 "Abuse reports", so the two menus no longer share a name.
 """
 
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext_lazy
 
 # Wagtail translations that read wrong to a Korean administrator.
 CORRECTED_TERMS = (
@@ -85,6 +85,98 @@ MISSING_TERMS = (
     gettext_noop("Privacy and access"),
     gettext_noop("Enable custom ordering"),
     gettext_noop("Disable custom ordering"),
+    # The dashboard, and the keyboard shortcuts dialog on every admin page.
+    gettext_noop("Keyboard shortcuts"),
+    gettext_noop("Keyboard shortcuts are currently disabled; manage your %(account_link)s to enable them."),
+    gettext_noop("Keyboard shortcuts are currently enabled; manage your %(account_link)s to disable them."),
+    gettext_noop("account"),
+    gettext_noop("All keyboard shortcuts"),
+    gettext_noop("Section"),
+    gettext_noop("Keyboard shortcut"),
+    gettext_noop("Application"),
+    gettext_noop("Show keyboard shortcuts"),
+    gettext_noop("Toggle minimap"),
+    gettext_noop("Close modal dialogs (like this one)"),
+    gettext_noop("Add or show comments"),
+    gettext_noop("Text editing"),
+    gettext_noop("Paste and match style"),
+    gettext_noop("Paste without formatting"),
+    gettext_noop("Text formatting"),
+    gettext_noop("Insert or edit a link"),
+    gettext_noop("Monospace (code)"),
+    gettext_noop("Strike-through"),
+    gettext_noop("Wagtail %(current_version)s editor guide"),
+    gettext_noop("What's new in Wagtail %(version)s"),
+    gettext_noop("Close dialog"),
+    gettext_noop("Search all pages…"),
+    gettext_noop("Edit account avatar"),
+    # The account page.
+    gettext_noop("Use server language: %(language_name)s"),
+    gettext_noop("admin theme"),
+    gettext_noop("System default"),
+    gettext_noop("Light"),
+    gettext_noop("Dark"),
+    gettext_noop("contrast"),
+    gettext_noop("More contrast"),
+    gettext_noop("Snug"),
+    gettext_noop("Enable custom keyboard shortcuts specific to Wagtail."),
+    gettext_noop(
+        "Receive notification when comments have been created, resolved, or deleted on a page that you have subscribed to receive comment notifications on"
+    ),
+    gettext_noop("Actions (footer)"),
+    # Listings, reports and their bulk actions.
+    gettext_noop("Locked by"),
+    gettext_noop("Anyone"),
+    gettext_noop("Page types usage"),
+    gettext_noop("Usage count"),
+    gettext_noop("Usage count: (low to high)"),
+    gettext_noop("Usage count: (high to low)"),
+    gettext_noop("File size: (low to high)"),
+    gettext_noop("File size: (high to low)"),
+    gettext_noop("Title: (A -> Z)"),
+    gettext_noop("Title: (Z -> A)"),
+    gettext_noop("Minimum"),
+    gettext_noop("Maximum"),
+    gettext_noop("Grid layout"),
+    gettext_noop("List layout"),
+    gettext_noop("just now"),
+    gettext_noop("Set active state"),
+    gettext_noop("Change the active state for selected users"),
+    gettext_noop("Assign role to selected users"),
+    gettext_noop("Delete selected users"),
+    gettext_noop("Delete selected images"),
+    gettext_noop("Add selected images to collection"),
+    gettext_noop("Add tags to the selected images"),
+    gettext_noop("Delete selected snippets"),
+    gettext_noop("Access level"),
+    gettext_noop("Last login"),
+    gettext_noop("Exploring"),
+    gettext_noop("More options for '%(title)s'"),
+    gettext_noop("Sort by '%(label)s' in ascending order."),
+    gettext_noop("Sort by '%(label)s' in descending order."),
+    gettext_noop("Save your changes before leaving"),
+    gettext_noop("Toggle section"),
+    gettext_noop("Side panel width"),
+)
+
+# The dashboard's site summary ("3 Pages") has plural msgids, which xgettext keeps through ``ngettext_lazy``.
+# Each proxy reads as its singular form.
+PLURAL_TERMS = (
+    ngettext_lazy(
+        '%(total)s Page <span class="w-sr-only">created in %(site_name)s</span>',
+        '%(total)s Pages <span class="w-sr-only">created in %(site_name)s</span>',
+        1,
+    ),
+    ngettext_lazy(
+        '%(total)s Image <span class="w-sr-only">created in %(site_name)s</span>',
+        '%(total)s Images <span class="w-sr-only">created in %(site_name)s</span>',
+        1,
+    ),
+    ngettext_lazy(
+        '%(total)s Document <span class="w-sr-only">created in %(site_name)s</span>',
+        '%(total)s Documents <span class="w-sr-only">created in %(site_name)s</span>',
+        1,
+    ),
 )
 
 OVERRIDDEN_TERMS = CORRECTED_TERMS + MISSING_TERMS

@@ -10,7 +10,7 @@ from django.utils.translation import gettext, pgettext
 from django.utils.translation.trans_real import DjangoTranslation
 from django.views.i18n import JavaScriptCatalog
 
-from livinglab.wagtail_terms import OVERRIDDEN_TERMS
+from livinglab.wagtail_terms import OVERRIDDEN_TERMS, PLURAL_TERMS
 
 KOREAN_CATALOGUES = sorted((Path(settings.BASE_DIR) / "locale" / "ko" / "LC_MESSAGES").glob("*.po"))
 
@@ -47,6 +47,18 @@ def test_every_listed_wagtail_term_has_korean():
     with translation.override("ko"):
         untranslated = [term for term in OVERRIDDEN_TERMS if gettext(term) == term]
     assert untranslated == []
+
+
+def test_every_listed_plural_wagtail_term_has_korean():
+    """The dashboard's "3 Pages created in ..." lines are plural msgids; each reads as its singular in English."""
+    assert len(PLURAL_TERMS) == 3
+    for term in PLURAL_TERMS:
+        with translation.override("en"):
+            english = str(term)
+        with translation.override("ko"):
+            korean = str(term)
+        assert english.startswith("%(total)s ")
+        assert korean != english
 
 
 def test_english_keeps_wagtail_wording():
