@@ -150,6 +150,7 @@ def demo_site(monkeypatch) -> dict:
         "proposals:comment_": {"pk": comment.pk},
         "codesign:": {"pk": session.pk, "page_id": session.page_id, "survey_id": SurveyPage.objects.live().first().pk},
         "desk:": {"pk": desk_resident.pk},
+        "desk:challenge_paper_form": {"page_id": ChallengePage.objects.live().first().pk},
         "challenges:": {"pk": ChallengePage.objects.live().first().pk, "proposal_id": proposal.pk},
         "pilots:": {"pilot_id": PilotPage.objects.live().first().pk, "pk": getattr(feedback, "pk", 0)},
         "notifications:": {"pk": getattr(notification, "pk", 0)},

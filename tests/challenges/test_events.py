@@ -17,6 +17,7 @@ from codesign.models import (
     Session,
     SessionFormat,
     SurveyAnswer,
+    SurveyAudience,
     SurveyPage,
 )
 from notifications.models import Follow, Notification, NotificationKind
@@ -97,7 +98,9 @@ def test_the_decision_also_tells_session_registrants_lab_participants_and_survey
     Registration.objects.create(session=session, user=cancelled, status=RegistrationStatus.CANCELLED)
     consent = ConsentText.objects.create(page=challenge, version=1, text="I agree to test it.")
     LabParticipant.objects.create(page=challenge, user=tester, consent=consent)
-    survey = challenge.add_child(instance=SurveyPage(title="Before", slug="before", subject_page=challenge))
+    survey = challenge.add_child(
+        instance=SurveyPage(title="Before", slug="before", subject_page=challenge, audience=SurveyAudience.RESIDENTS)
+    )
     SurveyAnswer.objects.create(page=survey, user=respondent, form_data={})
     for stage in (Stage.CODESIGN, Stage.PILOT, Stage.EVALUATION):
         change_stage(challenge, to_stage=stage, by=administrator, early=True)
