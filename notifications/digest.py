@@ -1,6 +1,7 @@
 """The weekly "my dong" digest: what happened in a resident's own neighbourhood over the past week.
 
-For every active person with a home area (dong) and a news channel (``User.news_channel``): the proposals filed
+For every active person with a home area (dong) whose news reaches them (``notifications.reach``: their own
+news channel, or texts at the number a staff desk wrote down when they chose texts there): the proposals filed
 there, the status changes of proposals there, and, when the ``codesign`` app is installed, the sessions coming
 up there (it provides ``codesign.digest.upcoming_sessions(area, start, end)``, a list of ``(title, when, url)``).
 Nothing happened, nothing is sent. E-mail goes through the stored outbox (``notifications.mail``), texts through
@@ -24,8 +25,8 @@ from livinglab.site_url import absolute_url, site_name
 from livinglab.sms import send_sms_task
 from proposals.models import Proposal, StatusChange
 
-from .events import opt_out_hint
 from .mail import Letter, queue_emails
+from .reach import EMAIL, NONE, reach_of, with_desk
 from .tasks import send_email_batch
 
 DIGEST_DAYS = 7
@@ -63,8 +64,8 @@ def dong_week(area, *, now) -> DongWeek:
     return DongWeek(area, proposals, changes, upcoming_sessions(area, now, now + timedelta(days=DIGEST_DAYS * 2)))
 
 
-def digest_text(week: DongWeek) -> str:
-    """The short form for a text message: counts and a link to the dong's proposals."""
+def digest_text(week: DongWeek, stop: str) -> str:
+    """The short form for a text message: counts, a link to the dong's proposals and where to stop texts."""
     link = absolute_url(f"{reverse('proposals:list')}?area={week.area.pk}")
     return _(
         "[%(site)s] This week in %(dong)s: %(new)d new proposals, %(changes)d status changes, "
@@ -76,7 +77,7 @@ def digest_text(week: DongWeek) -> str:
         "changes": len(week.status_changes),
         "sessions": len(week.sessions),
         "link": link,
-        "stop": opt_out_hint(),
+        "stop": stop,
     }
 
 
@@ -99,7 +100,7 @@ def _digest_letter(week: DongWeek) -> tuple[str, str]:
 def send_dong_digests() -> int:
     """Send this week's digest to everyone with a home area and a news channel; returns how many went out."""
     now = timezone.now()
-    people = (
+    people = with_desk(
         get_user_model()
         .objects.filter(is_active=True, home_area__isnull=False)
         .exclude(notify_by="none")
@@ -109,8 +110,10 @@ def send_dong_digests() -> int:
     weeks: dict[int, DongWeek] = {}
     letters, sent = [], 0
     for person in people.iterator():
-        channel = person.news_channel
-        if channel == "none":
+        # The same reach as status changes and reminders: a desk resident who chose texts gets them at the
+        # number the desk wrote down (``notifications.reach``).
+        where = reach_of(person)
+        if where.channel == NONE:
             continue
         week = weeks.get(person.home_area_id)
         if week is None:
@@ -118,11 +121,11 @@ def send_dong_digests() -> int:
         if week.is_empty:
             continue
         # Each reader in their own language, whoever else lives in the dong.
-        with translation.override(person.reading_language):
-            if channel == "email":
-                letters.append(Letter(person.pk, person.email, *_digest_letter(week)))
+        with translation.override(where.language):
+            if where.channel == EMAIL:
+                letters.append(Letter(person.pk, where.address, *_digest_letter(week)))
             else:
-                send_sms_task.enqueue(person.phone, digest_text(week))
+                send_sms_task.enqueue(where.address, digest_text(week, where.stop_hint))
         sent += 1
     if letters:
         queue_emails(letters, enqueue=send_email_batch.enqueue)

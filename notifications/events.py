@@ -466,11 +466,6 @@ def pilot_results(event: Event) -> None:
 # --- co-design ----------------------------------------------------------------------------------------
 
 
-def opt_out_hint() -> str:
-    """Where a text's reader stops texts (the profile's news channel); every text ends with it."""
-    return _("Stop: %(url)s") % {"url": absolute_url(reverse("accounts:profile"))}
-
-
 def _session_letters(session, user_ids, *, subject: Words, template: str) -> list[Letter]:
     """One letter per person whose news goes by e-mail, one text per person whose news goes by SMS (each in the
     language they read; ``notifications.reach``, which includes residents registered at a desk who chose texts

@@ -20,11 +20,13 @@ from desk import services
 from desk.models import DeskResident
 from livinglab import sms
 from livinglab.errors import ActionRefused
+from notifications.digest import send_dong_digests
 from notifications.models import Follow, OutgoingEmail
 from notifications.reach import reach_of
 from pilots.models import PilotStatus
 from proposals import services as proposal_services
 from proposals.models import ProposalStatus
+from tests.factories import ProposalFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -299,3 +301,25 @@ def test_a_resident_who_claims_with_the_texted_code_keeps_getting_texts(
     remind(tomorrow_session, django_capture_on_commit_callbacks)
     assert [text.to for text in sms.outbox] == [NUMBER]
     assert reverse("accounts:profile") in sms.outbox[0].body
+
+
+# --- the weekly "my dong" digest -------------------------------------------------------------------------
+
+
+def test_the_weekly_digest_texts_a_desk_resident_who_chose_texts_and_no_one_else_of_theirs(staff, dong):
+    chose_texts = register(staff, dong, reference="D-1")
+    register(staff, dong, reference="D-2", news="none", name="이영수")
+    register(staff, dong, reference="D-3", phone="010-3333-4444", news="", name="박미자")  # never asked
+    register(staff, dong, reference="D-4", phone="", news="", name="최정숙")
+    ProposalFactory(area=dong, title="놀이터 그늘막이 필요해요")
+    sms.outbox.clear()
+
+    assert send_dong_digests.call() == 1
+
+    [text] = sms.outbox
+    assert text.to == NUMBER
+    assert chose_texts.user.home_area_id == dong.pk
+    assert "이번 주 성동구 성수1가1동: 새 제안 1건, 상태 변경 0건, 예정된 모임 0건." in text.body  # in Korean
+    assert "성수1가1동 주민센터 창구에 말씀해 주세요" in text.body  # not a profile page they cannot open
+    assert reverse("accounts:profile") not in text.body
+    assert not OutgoingEmail.objects.exists()
