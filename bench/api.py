@@ -11,6 +11,10 @@ memory the build allocated. Drops the database it created at the end, and only t
     .venv/bin/python bench/api.py --engine sqlite          # a temporary SQLite file
     .venv/bin/python bench/api.py --proposals 20000 --repeat 30
     .venv/bin/python bench/api.py --only csv                # the proposals CSV build alone
+    .venv/bin/python bench/api.py --only pages --without-index proposal_api_point_newest   # with, then without
+
+``--without-index NAME`` measures the pages twice on the same data: with every index, then after dropping
+``NAME`` (and analysing again), so an index is judged before and after in the same minutes.
 
 BENCH_POSTGRES_URL overrides the server (without a database name).
 """
@@ -77,6 +81,9 @@ def timed(function, repeat: int) -> tuple[float, float, int]:
     return statistics.median(timings), p95, max(queries) if len(queries) == 1 else -1
 
 
+BOUNDING_BOX = "127.00,37.52,127.06,37.58"
+
+
 def page_cases(client):
     def get(query):
         def call():
@@ -99,10 +106,31 @@ def page_cases(client):
             "district + category + status",
             get({"page_size": 100, "area": "seongdong-gu", "category": "safety", "status": "published"}),
         ),
-        ("bounding box", get({"page_size": 100, "bbox": "127.00,37.52,127.06,37.58"})),
+        ("bounding box", get({"page_size": 100, "bbox": BOUNDING_BOX})),
         ("page 51 by cursor", get(deep)),
         ("GeoJSON, newest first", lambda: client.get("/api/v1/proposals/geojson/", {"page_size": 100})),
     ]
+
+
+def measure_pages(client, args) -> list[tuple[str, float, float, int]]:
+    rows = []
+    for label, function in page_cases(client):
+        p50, p95, queries = timed(function, args.repeat)
+        rows.append((label, p50, p95, queries))
+        print(f"{label}: p50 {p50:.1f} ms, p95 {p95:.1f} ms, {queries} queries", file=sys.stderr)
+    return rows
+
+
+def explain_bounding_box(client) -> None:
+    """The plan of the bounding-box page's proposal query, with its execution time, on stderr."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        client.get("/api/v1/proposals/", {"page_size": 100, "bbox": BOUNDING_BOX})
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + captured[0]["sql"])
+        print("\n".join(line for (line,) in cursor.fetchall()), file=sys.stderr)
 
 
 def csv_build() -> tuple[int, float, float, int, int]:
@@ -129,6 +157,9 @@ def main() -> None:
     parser.add_argument("--engine", choices=["postgres", "sqlite"], default="postgres")
     parser.add_argument("--repeat", type=int, default=50)
     parser.add_argument("--only", choices=["pages", "csv"], help="Measure only the API pages or only the CSV build.")
+    parser.add_argument(
+        "--without-index", metavar="NAME", help="Measure the pages again after dropping this index (PostgreSQL)."
+    )
     args = parser.parse_args()
 
     admin_url = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
@@ -171,11 +202,15 @@ def run(args, workdir: Path) -> None:
     print(f"set up {args.proposals} proposals in {time.perf_counter() - started:.1f} s", file=sys.stderr)
 
     client = Client()
-    rows = []
-    for label, function in page_cases(client) if args.only != "csv" else []:
-        p50, p95, queries = timed(function, args.repeat)
-        rows.append((label, p50, p95, queries))
-        print(f"{label}: p50 {p50:.1f} ms, p95 {p95:.1f} ms, {queries} queries", file=sys.stderr)
+    rows = measure_pages(client, args) if args.only != "csv" else []
+    if rows and args.without_index:
+        explain_bounding_box(client)
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP INDEX "{args.without_index}"')
+            cursor.execute("ANALYZE proposals_proposal")
+        print(f"dropped {args.without_index}", file=sys.stderr)
+        without = {label: (p50, p95) for label, p50, p95, _queries in measure_pages(client, args)}
+        explain_bounding_box(client)
 
     engine = connection.vendor
     if engine == "postgresql":
@@ -184,7 +219,14 @@ def run(args, workdir: Path) -> None:
             engine += " " + cursor.fetchone()[0]
     print(f"Machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}, {engine}")
     print(f"Proposals: {args.proposals:,}; {args.repeat} timed requests per case after 3 warm-ups.\n")
-    if rows:
+    if rows and args.without_index:
+        print(f"| page of 100 proposals | p50 (ms) | p95 (ms) | without {args.without_index}: p50 | p95 | queries |")
+        print("|---|---:|---:|---:|---:|---:|")
+        for label, p50, p95, queries in rows:
+            print(
+                f"| {label} | {p50:.1f} | {p95:.1f} | {without[label][0]:.1f} | {without[label][1]:.1f} | {queries} |"
+            )
+    elif rows:
         print("| page of 100 proposals | p50 (ms) | p95 (ms) | queries |")
         print("|---|---:|---:|---:|")
         for label, p50, p95, queries in rows:

@@ -235,6 +235,51 @@ def _attendance_state():
     return tuple(queries.ended_sessions().order_by("pk").values_list(*_ATTENDANCE_COLUMNS))
 
 
+_DECISION_COLUMNS = (
+    "pk",
+    "challenge_id",
+    "challenge__title",
+    "outcome",
+    "reasons",
+    "evidence_note",
+    "evidence",
+    "dongs",
+    "budget_consequence",
+    "budget_amount",
+    "decided_at",
+)
+_DECISION_EVIDENCE = _DECISION_COLUMNS.index("evidence")
+_DECISION_DONGS = _DECISION_COLUMNS.index("dongs")
+
+
+def _decision_rows():
+    """Decisions of public challenges; the evidence is the ids of the pilots it names that are still public.
+
+    A decision is one per challenge, so the neighbourhoods and the public pilots of all of them fit one query
+    each; the evidence's pilot titles and metrics stay in the API, which keeps their nesting.
+    """
+    decisions = queries.decisions().order_by("pk")
+    dongs: dict[int, list[str]] = {}
+    through = decisions.model.dongs.through
+    links = through.objects.filter(challengedecision__in=decisions.values("pk")).order_by("area__slug")
+    for decision_id, slug in links.values_list("challengedecision_id", "area__slug"):
+        dongs.setdefault(decision_id, []).append(slug)
+    columns = [name for name in _DECISION_COLUMNS if name != "dongs"]
+    rows = list(decisions.values_list(*columns))
+    public = queries.public_pilot_ids(p["id"] for row in rows for p in queries.evidence_pilots(row[_DECISION_EVIDENCE]))
+    for row in rows:
+        pilots = [p["id"] for p in queries.evidence_pilots(row[_DECISION_EVIDENCE]) if p["id"] in public]
+        cells = list(row)
+        cells[_DECISION_EVIDENCE] = " ".join(str(pk) for pk in pilots)
+        cells.insert(_DECISION_DONGS, " ".join(dongs.get(row[0], [])))
+        yield tuple(cells)
+
+
+def _decision_state():
+    # Few rows, edited in place and without a modification time: the rows themselves are the state.
+    return tuple(_decision_rows())
+
+
 PROPOSALS = Dataset(
     slug="proposals",
     title=_("Proposals"),
@@ -398,6 +443,40 @@ SESSION_ATTENDANCE = Dataset(
     geo=True,
 )
 
+DECISIONS = Dataset(
+    slug="decisions",
+    title=_("Challenge decisions"),
+    description=_(
+        "The district's recorded decision at the end of each published challenge: scale, adapt or stop, "
+        "with its reasons, evidence and budget consequence."
+    ),
+    columns=(
+        Column("id", "integer", _("The decision's number (see /api/v1/decisions/<id>/).")),
+        Column("challenge_id", "integer", _("The challenge it closed (see /api/v1/challenges/).")),
+        Column("challenge", "text", _("The challenge's title.")),
+        Column("outcome", "text", _("scale_district, scale_dongs, adapt or stop.")),
+        Column("reasons", "text", _("Why the district decided so.")),
+        Column("evidence_note", "text", _("Other evidence the district named.")),
+        Column("evidence_pilot_ids", "text", _("Published pilots whose results were the evidence, space-separated.")),
+        Column("dongs", "text", _("For scale_dongs: the neighbourhoods to scale to, as area slugs, space-separated.")),
+        Column("budget_consequence", "text", _("What the decision means for the budget.")),
+        Column("budget_amount", "decimal", _("The budget named, if any."), "KRW"),
+        Column("decided_at", "datetime", _("When it was decided (ISO 8601, with time zone).")),
+    ),
+    read_rows=_decision_rows,
+    read_state=_decision_state,
+)
+
 DATASETS: dict[str, Dataset] = {
-    d.slug: d for d in (PROPOSALS, STATUS_HISTORY, ASSESSMENTS, PILOT_METRICS, SERIES, SENSOR_DAILY, SESSION_ATTENDANCE)
+    d.slug: d
+    for d in (
+        PROPOSALS,
+        STATUS_HISTORY,
+        ASSESSMENTS,
+        PILOT_METRICS,
+        SERIES,
+        SENSOR_DAILY,
+        SESSION_ATTENDANCE,
+        DECISIONS,
+    )
 }

@@ -11,7 +11,7 @@ from django.utils import timezone
 from wagtail.models import Page
 
 from accounts.models import Role
-from challenges.models import ChallengePage, ChallengePilot, ChallengeStage, Shortlisting
+from challenges.models import ChallengeDecision, ChallengePage, ChallengePilot, ChallengeStage, Shortlisting
 from codesign.models import Registration, RegistrationStatus, Session, WalkIn
 from pilots.models import PilotMetric, PilotPage, PilotProposal, ResultDataPoint, ResultSeries
 from proposals.models import Area, Assessment, Category, Comment, Proposal, ProposalPhoto, StatusChange
@@ -163,6 +163,23 @@ def challenges():
             ),
         )
     )
+
+
+def decisions():
+    """Recorded decisions of public challenges: a draft or private challenge's decision never leaves here."""
+    return (
+        ChallengeDecision.objects.filter(challenge__in=challenge_pages())
+        .select_related("challenge")
+        .prefetch_related("dongs", "challenge__areas")
+    )
+
+
+def evidence_pilots(evidence) -> list[dict]:
+    """The pilots a decision's evidence snapshot names (entries with an id), whether public now or not."""
+    pilots = evidence.get("pilots") if isinstance(evidence, dict) else None
+    if not isinstance(pilots, list):
+        return []
+    return [p for p in pilots if isinstance(p, dict) and isinstance(p.get("id"), int)]
 
 
 def challenge_proposal_ids(challenge_ids) -> dict[int, list[int]]:

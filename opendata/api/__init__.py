@@ -12,7 +12,7 @@ from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
 from .errors import ApiError
-from .routers import challenges, pilots, proposals, reference, sensors, sessions, stats
+from .routers import challenges, decisions, pilots, proposals, reference, sensors, sessions, stats
 
 ROUTERS = [
     reference.router,
@@ -20,6 +20,7 @@ ROUTERS = [
     pilots.router,
     sensors.router,
     challenges.router,
+    decisions.router,
     sessions.router,
     stats.router,
 ]

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from pydantic import field_validator, model_validator
 
-from challenges.stages import Stage
+from challenges.stages import DecisionOutcome, Stage
 from codesign.models import SessionFormat
 from pilots.models import PilotStatus
 from proposals.models import ProposalStatus, Recommendation
@@ -142,6 +142,31 @@ class ChallengeParams(ListParams):
     category: str | None = Field(None, pattern=SLUG_PATTERN, max_length=60, description="Category slug.")
     stage: Literal[tuple(Stage.values)] | None = Field(None, description="The challenge's current stage.")
     ordering: Literal["-id", "id"] = "-id"
+
+
+class DecisionParams(ListParams):
+    challenge: int | None = Field(
+        None, ge=1, le=2**63 - 1, description="The decision of this published challenge (its id)."
+    )
+    outcome: Literal[(*DecisionOutcome.values, "scale")] | None = Field(
+        None, description="scale_district, scale_dongs, adapt or stop; scale is either scale outcome."
+    )
+    area: str | None = Field(
+        None,
+        pattern=SLUG_PATTERN,
+        max_length=80,
+        description="Area slug: decisions of challenges on this area (a neighbourhood finds its district's too) "
+        "or scaling to it (a district finds decisions scaling to its neighbourhoods).",
+    )
+    decided_after: date | None = Field(None, description="Decisions taken on or after this day (YYYY-MM-DD).")
+    decided_before: date | None = Field(None, description="Decisions taken on or before this day (YYYY-MM-DD).")
+    ordering: Literal["-decided_at", "decided_at", "-id", "id"] = "-decided_at"
+
+    iso_days = field_validator("decided_after", "decided_before", mode="before")(iso_day)
+
+    @model_validator(mode="after")
+    def _range_in_order(self):
+        return range_in_order(self, "decided_after", "decided_before")
 
 
 class SessionParams(ListParams):

@@ -306,6 +306,21 @@ class ChallengePage(Schema):
     next_cursor: str | None
 
 
+class ChallengeDecisionOut(DecisionOut):
+    """A decision on its own, with the challenge it closed: the ``/decisions/`` list."""
+
+    id: int
+    challenge: int
+    challenge_title: str
+    url: str
+    areas: list[str]
+
+
+class DecisionPage(Schema):
+    results: list[ChallengeDecisionOut]
+    next_cursor: str | None
+
+
 class AttendanceOut(Schema):
     checked_in: int
     walk_ins: int

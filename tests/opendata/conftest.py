@@ -230,7 +230,7 @@ def public_data(db):
     ChallengeStageChange.objects.create(challenge=challenge, from_stage="discovery", to_stage="codesign", note="Go")
     challenge.current_stage = "codesign"
     challenge.save(update_fields=["current_stage"])
-    ChallengeDecision.objects.create(
+    decision = ChallengeDecision.objects.create(
         challenge=challenge,
         outcome="adapt",
         reasons="Brighter, but only at night.",
@@ -242,6 +242,13 @@ def public_data(db):
             ]
         },
     )
+    draft_decision = ChallengeDecision.objects.create(
+        challenge=draft_challenge,
+        outcome="stop",
+        reasons=f"{SECRET} reasons of a draft challenge's decision",
+        budget_consequence=f"{SECRET} budget",
+    )
+    draft_decision.dongs.set([dong])
     for proposal, where in ((visible, challenge), (hidden, challenge), (other, draft_challenge)):
         proposal.challenge = where
         proposal.save(update_fields=["challenge"])
@@ -261,6 +268,8 @@ def public_data(db):
         **_codesign(data),
         "challenge": challenge,
         "draft_challenge": draft_challenge,
+        "decision": decision,
+        "draft_decision": draft_decision,
         "visible": visible,
         "other": other,
         "hidden": hidden,

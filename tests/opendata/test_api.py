@@ -33,6 +33,7 @@ def _concrete_paths(data) -> list[str]:
         "proposal_id": data["visible"].pk,
         "pilot_id": data["pilot"].pk,
         "challenge_id": data["challenge"].pk,
+        "decision_id": data["decision"].pk,
         "session_id": data["session"].pk,
         "slug": data["dong"].slug,
         "category": data["category"].slug,
@@ -61,10 +62,11 @@ def test_every_endpoint_about_one_object_is_404_for_hidden_ones(client, public_d
         "proposal_id": public_data[proposal].pk,
         "pilot_id": public_data["draft"].pk,
         "challenge_id": public_data["draft_challenge"].pk,
+        "decision_id": public_data["draft_decision"].pk,
         "session_id": public_data[session].pk,
     }
-    templates = [t for t in _templates() if re.search(r"{(proposal|pilot|challenge|session)_id}", t)]
-    assert len(templates) >= 10
+    templates = [t for t in _templates() if re.search(r"{(proposal|pilot|challenge|decision|session)_id}", t)]
+    assert len(templates) >= 11
     for template in templates:
         path = _fill(template, values)
         assert client.get(path).status_code == 404, path

@@ -29,7 +29,7 @@ def _get(client, url, **headers):
 
 
 def test_files_exist_for_every_dataset_and_format(client, built):
-    assert DatasetFile.objects.count() == 7 * 2 + 3
+    assert DatasetFile.objects.count() == 8 * 2 + 3
     page = client.get("/data/")
     assert page.status_code == 200
     assert b"Korea Open Government License" in page.content

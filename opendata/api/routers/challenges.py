@@ -28,7 +28,7 @@ def decision_out(decision, public_pilots: set[int]) -> dict | None:
         return None
     # Only the pilots part of the snapshot, and only pilots still public: a pilot unpublished since the
     # decision must not show its title here.
-    evidence = {"pilots": [p for p in _evidence_pilots(decision) if p["id"] in public_pilots]}
+    evidence = {"pilots": [p for p in evidence_pilots(decision) if p["id"] in public_pilots]}
     return {
         "outcome": decision.outcome,
         "label": str(DecisionOutcome(decision.outcome).label) if decision.outcome in DecisionOutcome.values else "",
@@ -42,11 +42,8 @@ def decision_out(decision, public_pilots: set[int]) -> dict | None:
     }
 
 
-def _evidence_pilots(decision) -> list[dict]:
-    pilots = (decision.evidence or {}).get("pilots") if decision is not None else None
-    if not isinstance(pilots, list):
-        return []
-    return [p for p in pilots if isinstance(p, dict) and isinstance(p.get("id"), int)]
+def evidence_pilots(decision) -> list[dict]:
+    return queries.evidence_pilots(decision.evidence) if decision is not None else []
 
 
 def _decision_of(challenge):
@@ -119,7 +116,7 @@ def filtered_challenges(params: ChallengeParams):
 def _writer(request):
     def writer(items):
         links = queries.challenge_proposal_ids([c.pk for c in items])
-        pilots = queries.public_pilot_ids(p["id"] for c in items for p in _evidence_pilots(_decision_of(c)))
+        pilots = queries.public_pilot_ids(p["id"] for c in items for p in evidence_pilots(_decision_of(c)))
         return lambda challenge: challenge_out(request, challenge, links[challenge.pk], pilots)
 
     return writer
