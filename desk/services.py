@@ -143,7 +143,7 @@ def normalise_phone(raw: str) -> str:
 
 # What a resident can choose at the desk for their news (status changes, session reminders): texts to the
 # number the desk writes down, or nothing. "" records no choice (the account's automatic channel, which never
-# texts a number the desk wrote down: ``notifications.reach``).
+# texts a number the desk wrote down: ``accounts.reach``).
 DESK_NEWS_CHOICES = (NotifyBy.SMS, NotifyBy.NONE)
 
 

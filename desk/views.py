@@ -20,6 +20,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.reach import reach_of
 from challenges.models import ChallengePage
 from challenges.stages import Stage
 from codesign.models import Registration, Session
@@ -27,7 +28,6 @@ from codesign.services import waiting_position
 from livinglab.actions import add_service_errors, form_action
 from livinglab.client_ip import client_ip
 from livinglab.errors import ActionRefused, refusal_response
-from notifications.reach import reach_of
 from pilots.models import FEEDBACK_STATUSES, PilotPage
 from proposals.models import Area, Category
 

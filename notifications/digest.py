@@ -1,6 +1,6 @@
 """The weekly "my dong" digest: what happened in a resident's own neighbourhood over the past week.
 
-For every active person with a home area (dong) whose news reaches them (``notifications.reach``: their own
+For every active person with a home area (dong) whose news reaches them (``accounts.reach``: their own
 news channel, or texts at the number a staff desk wrote down when they chose texts there): the proposals filed
 there, the status changes of proposals there, and, when the ``codesign`` app is installed, the sessions coming
 up there (it provides ``codesign.digest.upcoming_sessions(area, start, end)``, a list of ``(title, when, url)``).
@@ -21,12 +21,12 @@ from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from accounts.reach import EMAIL, NONE, reach_of, with_desk
 from livinglab.site_url import absolute_url, site_name
 from livinglab.sms import send_sms_task
 from proposals.models import Proposal, StatusChange
 
 from .mail import Letter, queue_emails
-from .reach import EMAIL, NONE, reach_of, with_desk
 from .tasks import send_email_batch
 
 DIGEST_DAYS = 7
@@ -111,7 +111,7 @@ def send_dong_digests() -> int:
     letters, sent = [], 0
     for person in people.iterator():
         # The same reach as status changes and reminders: a desk resident who chose texts gets them at the
-        # number the desk wrote down (``notifications.reach``).
+        # number the desk wrote down (``accounts.reach``).
         where = reach_of(person)
         if where.channel == NONE:
             continue

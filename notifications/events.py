@@ -25,6 +25,7 @@ from wagtail.models import Page
 
 from accounts.mentions import mentioned_user_ids
 from accounts.models import Role
+from accounts.reach import reach
 from challenges.models import ChallengeFollow, ChallengePage, ChallengePilot
 from challenges.stages import stage_label
 from codesign.models import LabParticipant, Registration, RegistrationStatus, Session, SurveyAnswer, SurveyPage
@@ -36,7 +37,6 @@ from proposals.models import Comment, Proposal, ProposalStatus, StatusChange, Vo
 from . import services
 from .mail import Letter
 from .models import Channel, Follow, NotificationKind
-from .reach import reach
 
 logger = logging.getLogger(__name__)
 
@@ -468,7 +468,7 @@ def pilot_results(event: Event) -> None:
 
 def _session_letters(session, user_ids, *, subject: Words, template: str) -> list[Letter]:
     """One letter per person whose news goes by e-mail, one text per person whose news goes by SMS (each in the
-    language they read; ``notifications.reach``, which includes residents registered at a desk who chose texts
+    language they read; ``accounts.reach``, which includes residents registered at a desk who chose texts
     there); those who chose "only on the site" get neither. Returns the letters."""
     letters = []
     link = _absolute(session.get_absolute_url())

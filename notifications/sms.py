@@ -1,4 +1,4 @@
-"""Status changes by text message, for people whose news goes by SMS (``notifications.reach``).
+"""Status changes by text message, for people whose news goes by SMS (``accounts.reach``).
 
 Residents who signed up with only a phone (many older residents), and anyone who chose text messages, hear
 that a proposal they follow changed status through the same pluggable sender as sign-in codes
@@ -14,19 +14,19 @@ from django.tasks import task
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from accounts.reach import Reach, reach
 from livinglab.events import AFTER_COMMIT, Event, subscribe
 from livinglab.site_url import absolute_url, site_name
 from livinglab.sms import send_sms_task
 from proposals.models import Proposal, ProposalStatus
 
 from .events import followers
-from .reach import Reach, reach
 
 logger = logging.getLogger(__name__)
 
 
 def sms_recipients(user_ids) -> list[Reach]:
-    """Those among ``user_ids`` whose news goes by text message (``notifications.reach``): the account's own
+    """Those among ``user_ids`` whose news goes by text message (``accounts.reach``): the account's own
     verified phone, or the number a desk recorded for a resident who chose texts there."""
     return [found for found in reach(user_ids).values() if found.channel == "sms"]
 

@@ -47,6 +47,12 @@ def trim_number(value):
     return text
 
 
+@register.simple_tag
+def pilot_count() -> int:
+    """The pilots the lab has published (planned, running, evaluated or ended), for the home page's numbers."""
+    return PilotPage.objects.live().public().count()
+
+
 @register.inclusion_tag("pilots/includes/pilots_running.html")
 def pilots_running(limit: int = 3):
     """The pilots running now, each with its headline result (its first measured metric), for the home page."""

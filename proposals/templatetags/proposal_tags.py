@@ -156,8 +156,11 @@ def localized(obj) -> str:
 
 
 @register.inclusion_tag("proposals/includes/lab_at_work.html")
-def lab_at_work(closest: int = 3):
-    """The lab's numbers and the proposals closest to the review threshold, for the home page (5 queries)."""
+def lab_at_work(closest: int = 3, pilot_count=None):
+    """The lab's numbers and the proposals closest to the review threshold, for the home page (5 queries).
+
+    ``pilot_count`` comes from the page that knows pilots (the home page, ``pilot_tags.pilot_count``): the
+    proposals app never asks the pilots app, which builds on it."""
     public = Proposal.objects.public()
     threshold = settings.PROPOSAL_REVIEW_THRESHOLD
     near = list(
@@ -178,6 +181,7 @@ def lab_at_work(closest: int = 3):
             Comment.objects.visible().filter(proposal__in=public).order_by().values("author_id"),
         )
         .count(),
+        "pilot_count": pilot_count,
         "near_threshold": near,
         "threshold": threshold,
     }

@@ -14,6 +14,7 @@ from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
 from accounts.models import NotifyBy
+from accounts.reach import reach_of
 from codesign import services as codesign_services
 from codesign.models import Session
 from desk import services
@@ -22,7 +23,6 @@ from livinglab import sms
 from livinglab.errors import ActionRefused
 from notifications.digest import send_dong_digests
 from notifications.models import Follow, OutgoingEmail
-from notifications.reach import reach_of
 from pilots.models import PilotStatus
 from proposals import services as proposal_services
 from proposals.models import ProposalStatus

@@ -20,6 +20,7 @@ def test_home_shows_running_pilots_with_their_headline_numbers_and_the_closest_p
         metrics=[{"name": "Waiting riders", "unit": "per day", "baseline": 80, "actual": 120, "target": 100}],
     )
     make_pilot(title="A pilot still planned", status=PilotStatus.PLANNED)
+    make_pilot(title="An unpublished draft", publish=False)
     ProposalFactory(title="Crossing without a light", vote_count=8)
     ProposalFactory(title="Hidden one with many votes", vote_count=9, is_hidden=True)
     voted = ProposalFactory()
@@ -34,6 +35,7 @@ def test_home_shows_running_pilots_with_their_headline_numbers_and_the_closest_p
     # 2 visible proposals; 2 supporters; residents taking part: 2 authors, 2 voters, 1 commenter.
     assert "<dt>Proposals</dt><dd>2</dd>" in html and "<dt>Supporters</dt><dd>2</dd>" in html
     assert "<dt>Residents taking part</dt><dd>5</dd>" in html
+    assert "<dt>Pilots</dt><dd>2</dd>" in html  # the planned one counts among the lab's pilots; a draft does not
     assert 'href="/how-it-works/"' in html
 
 

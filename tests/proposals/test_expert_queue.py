@@ -1,5 +1,7 @@
 """Issue 9 point 14: an expert's work queue, on the site and on their admin dashboard."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -129,3 +131,19 @@ def test_the_experts_admin_dashboard_shows_the_queue(client, field_expert, safet
     assert "1 proposal awaits your assessment" in html
     assert "Retaining wall crack on the hill" in html
     assert "reported item" not in html  # experts do not moderate
+
+
+def test_each_queue_card_says_supporters_and_age_as_the_rest_of_the_site(client, field_expert, safety):
+    """ "Supporters N" as on every other page, and a proposal filed seconds ago reads "seconds ago" ("현재" or "N 초 전" in Korean), not "0 minutes"."""
+    under_review(safety, title="Filed a moment ago here", vote_count=12)
+    under_review(safety, days_ago=3, title="Filed three days ago here")
+    client.force_login(field_expert)
+    html = " ".join(client.get(QUEUE, headers={"accept-language": "en"}).content.decode().replace("\xa0", " ").split())
+    assert re.search(r"Supporters 12 · filed (now|a second ago|\d+ seconds ago)<", html)
+    assert re.search(r"filed 3 days(, \d+ hours?)? ago<", html)
+    assert "0 minutes" not in html and "12 supporters" not in html
+    korean = " ".join(
+        client.get(QUEUE, headers={"accept-language": "ko"}).content.decode().replace("\xa0", " ").split()
+    )
+    assert re.search(r"공감 12 · (현재|\d+ 초 전) 제안됨<", korean)
+    assert re.search(r"3일( \d+시간)? 전 제안됨<", korean)

@@ -8,6 +8,10 @@ go to the desk's number until the account has a verified phone of its own. The c
 it carries over when the resident claims it, and they change it on their profile page like anyone. Until then
 only the desk can change it, so their texts say "tell the desk" instead of linking to a profile they cannot
 open. Every text still goes through ``livinglab.sms.send_sms_task`` (the same pluggable sender).
+
+It lives with the accounts (a person's contacts and choice), not with the notifications that use it: the desk's
+resident page shows it too, and domain apps know nothing of notifications. The desk's record is read through
+its reverse relation by name (``desk_registration``), so this module imports nothing from the desk app.
 """
 
 from dataclasses import dataclass
