@@ -5,13 +5,14 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from wagtail.admin.forms import WagtailAdminModelForm
 
-from accounts.models import NotifyBy
+from accounts.models import NotifyBy, Role, User
 from livinglab.forms import LocalizedChoiceField
 from proposals.forms import PlainLabelForm, ProposalSubmitForm
 from proposals.models import Area, FilingChannel, Proposal
 
-from .models import AgeBand
+from .models import AgeBand, DeskStaff
 
 ASSISTED_CHANNEL_CHOICES = [
     (FilingChannel.IN_PERSON.value, _("In person at the desk")),
@@ -277,3 +278,55 @@ class PopulationImportForm(PlainLabelForm):
         help_text=_("UTF-8, first line: dong,population,under_20,20_39,40_59,60_74,75_plus (age bands optional)."),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
+
+
+# --- the administrators' side: appointing desk staff in the admin ---------------------------------------
+
+
+def appointable_users():
+    """Whom an administrator can make desk staff: active, not erased residents without a desk already.
+
+    Not administrators, moderators or experts (appointing would take their role away; change it in the user
+    admin first), not superusers, and not accounts a desk registered that nobody has claimed yet (a resident
+    with a placeholder address is helped at the desk; they do not work there).
+    """
+    return (
+        User.objects.filter(is_active=True, erased_at__isnull=True, is_superuser=False, role=Role.RESIDENT)
+        .filter(desk_membership__isnull=True)
+        .exclude(desk_registration__isnull=False, desk_registration__claimed_at__isnull=True)
+        .order_by("display_name", "email")
+    )
+
+
+class AppointeeChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.display_name} <{obj.email}>" if obj.email else obj.display_name
+
+
+class DeskStaffAppointForm(WagtailAdminModelForm):
+    """Make a resident desk staff at a centre (saved by ``desk.services.appoint_desk_staff``)."""
+
+    user = AppointeeChoiceField(
+        label=_("Person"),
+        queryset=User.objects.none(),
+        help_text=_(
+            "Residents with an active account who are not desk staff yet. To move someone to another centre, "
+            "edit their appointment instead."
+        ),
+    )
+
+    class Meta:
+        model = DeskStaff
+        fields = ["user", "centre"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = appointable_users()
+
+
+class DeskStaffMoveForm(WagtailAdminModelForm):
+    """Move a staff member to another centre's desk (the person stays; ``appoint_desk_staff`` moves them)."""
+
+    class Meta:
+        model = DeskStaff
+        fields = ["centre"]

@@ -44,7 +44,9 @@ class Centre(NamedInTwoLanguages):
 class DeskStaff(models.Model):
     """Makes a user (role "desk staff") a member of one centre's desk; they see only that centre's residents."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="desk_membership")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="desk_membership", verbose_name=_("user")
+    )
     centre = models.ForeignKey(Centre, verbose_name=_("centre"), on_delete=models.PROTECT, related_name="staff")
 
     class Meta:

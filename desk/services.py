@@ -34,6 +34,7 @@ from livinglab.errors import ActionRefused
 from pilots import services as pilot_services
 from proposals import services as proposal_services
 from proposals.models import Area
+from proposals.rules import can
 
 from .models import (
     PLACEHOLDER_EMAIL_DOMAIN,
@@ -65,6 +66,21 @@ def appoint_desk_staff(user: User, *, centre: Centre, by: User | None = None) ->
         membership, _created = DeskStaff.objects.update_or_create(user=user, defaults={"centre": centre})
         audit_log(instance=user, action="livinglab.desk.appoint", user=by, data={"centre_id": centre.pk})
     return membership
+
+
+def dismiss_desk_staff(membership: DeskStaff, *, by: User | None = None) -> None:
+    """End ``membership``: the person leaves the centre's desk and is a resident again (an administrator's act).
+
+    The role goes back too, so "desk staff without a centre" is not left behind for the next appointment to
+    find. Someone whose role was changed meanwhile (in the user admin) keeps that role.
+    """
+    user = membership.user
+    centre_id = membership.centre_id
+    with transaction.atomic():
+        membership.delete()
+        if user.is_desk_staff:
+            set_role(user, Role.RESIDENT)
+        audit_log(instance=user, action="livinglab.desk.dismiss", user=by, data={"centre_id": centre_id})
 
 
 def centre_of(staff) -> Centre:
@@ -629,7 +645,7 @@ MAX_POPULATION_CSV_BYTES = 1024 * 1024
 
 
 def _require_administrator(user) -> None:
-    if user is None or not user.is_authenticated or not user.is_active or not user.is_administrator:
+    if not can(user, "desk.manage_inclusion"):
         raise ActionRefused(_("Only district administrators can see and change these figures."), status=403)
 
 

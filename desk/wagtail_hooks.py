@@ -1,13 +1,21 @@
-"""Admin wiring for the desk: centres are edited in the Wagtail admin; the audit log names the desk's actions."""
+"""Admin wiring for the desk: centres and desk staff (``desk.viewsets``), the inclusion dashboard's menu item,
+and the audit log's names for the desk's actions."""
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.menu import MenuItem
+from wagtail.permissions import register_permission_policy
 
-from .models import Centre
+from proposals.rules import can
+from proposals.viewsets import ModerationPermissionPolicy
+
+from .models import DeskStaff
+from .viewsets import DesksViewSetGroup
 
 LOG_ACTIONS = [
     ("livinglab.desk.appoint", _("Appoint desk staff"), _("Made desk staff at a centre")),
+    ("livinglab.desk.dismiss", _("End a desk staff appointment"), _("No longer desk staff at a centre")),
     ("livinglab.desk.register", _("Register a resident at a desk"), _("Registered at a desk, consent on paper")),
     ("livinglab.desk.news_choice", _("Record a resident's choice of messages"), _("Choice of messages recorded")),
     ("livinglab.desk.claim_code_issued", _("Issue a hand-over letter"), _("Hand-over letter printed")),
@@ -23,15 +31,24 @@ def register_desk_log_actions(actions):
         actions.register_action(action, label, message)
 
 
-class CentreViewSet(ModelViewSet):
-    model = Centre
-    icon = "home"
-    menu_label = _("Centres")
-    add_to_admin_menu = True
-    form_fields = ["name", "name_en", "area", "address"]
-    list_display = ["name", "area"]
+# Registered at import time, before any admin view asks for (and caches) a fallback policy. Centres keep
+# Wagtail's model permissions (superusers only today).
+register_permission_policy(
+    DeskStaff, ModerationPermissionPolicy(DeskStaff, ("add", "change", "delete", "view"), "desk.appoint_staff")
+)
 
 
 @hooks.register("register_admin_viewset")
-def register_centre_viewset():
-    return CentreViewSet("centres")
+def register_desks_viewset_group():
+    return DesksViewSetGroup()
+
+
+class InclusionMenuItem(MenuItem):
+    def is_shown(self, request):
+        # The dashboard's own check (``desk.services._require_administrator``).
+        return can(request.user, "desk.manage_inclusion")
+
+
+@hooks.register("register_admin_menu_item")
+def register_inclusion_menu_item():
+    return InclusionMenuItem(_("Inclusion dashboard"), reverse("desk:inclusion"), icon_name="view", order=180)

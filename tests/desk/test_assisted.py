@@ -89,7 +89,7 @@ def test_assisted_context_cannot_be_used_for_someone_else_or_online(staff, desk_
     assert not Vote.objects.exists()
 
 
-def test_support_and_comment_are_stamped_and_audited(staff, desk_resident):
+def test_support_and_comment_are_stamped_and_audited(client, staff, desk_resident):
     proposal = ProposalFactory()
     vote = services.support_for(desk_resident, staff=staff, channel="in_person", proposal=proposal)
     assert vote.user == desk_resident.user
@@ -101,6 +101,11 @@ def test_support_and_comment_are_stamped_and_audited(staff, desk_resident):
     assert comment.author == desk_resident.user and comment.filed_by == staff
     assert comment.channel == "phone" and comment.helped_at == "성수1가1동 주민센터"
     assert ModelLogEntry.objects.filter(action="livinglab.comment.posted_on_behalf", user_id=staff.pk).exists()
+
+    # The proposal itself was not filed at a desk: the line on its page is the comment's.
+    page = client.get(proposal.get_absolute_url()).content.decode()
+    assert "저도 불편해요" in page
+    assert page.count("Submitted with help at 성수1가1동 주민센터") == 1
 
 
 def test_support_page_refuses_an_unknown_proposal_number(client, staff, desk_resident):

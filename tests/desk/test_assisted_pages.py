@@ -2,12 +2,16 @@
 call on POST with a message and the way back to the resident, 400 for bad input, the service's refusal
 status, and 404 for another centre's resident."""
 
+import io
+
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from PIL import Image
 from wagtail.models import ModelLogEntry
 
 from pilots.models import PilotFeedback, PilotStatus
-from proposals.models import Comment, Vote
+from proposals.models import Comment, Proposal, Vote
 from tests.factories import ProposalFactory
 
 pytestmark = pytest.mark.django_db
@@ -56,6 +60,34 @@ def test_each_page_records_the_action_and_goes_back_to_the_resident(
     assert model.objects.count() == 1
     entry = ModelLogEntry.objects.get(action=f"livinglab.{action}_on_behalf")
     assert entry.user_id == staff.pk
+
+
+def test_the_proposal_page_files_with_a_photo_and_goes_to_the_proposal(client, staff, desk_resident, category, dong):
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 200), (10, 120, 200)).save(buffer, "JPEG")
+    photo = SimpleUploadedFile("stairs.jpg", buffer.getvalue(), content_type="image/jpeg")
+    client.force_login(staff)
+    response = client.post(
+        reverse("desk:file_proposal", args=[desk_resident.pk]),
+        {
+            "title": "경로당 앞 계단 손잡이가 없어요",
+            "description": "경로당 앞 계단에 손잡이가 없어서 어르신들이 넘어질까 걱정됩니다. 설치해 주세요.",
+            "category": category.pk,
+            "area": dong.pk,
+            "channel": "in_person",
+            "photos": photo,
+            "photo_alt_text": "손잡이 없는 계단",
+        },
+    )
+    proposal = Proposal.objects.get()
+    assert response.status_code == 302 and response["Location"] == proposal.get_absolute_url()
+    assert proposal.author == desk_resident.user and proposal.filed_by == staff and proposal.channel == "in_person"
+    stored = proposal.photos.get()
+    assert (stored.width, stored.height) == (320, 200) and stored.alt_text == "손잡이 없는 계단"
+    assert stored.image.storage.exists(stored.image.name)
+    page = client.get(proposal.get_absolute_url()).content.decode()
+    assert "Submitted with help at 성수1가1동 주민센터" in page
+    assert stored.image.url in page or stored.thumbnail.url in page
 
 
 @pytest.mark.parametrize("name", ["support", "comment", "rate_pilot"])

@@ -12,11 +12,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Role
 from desk import services
 from desk.inclusion import inclusion_report
 from desk.models import AreaPopulation, DeskResident
 from livinglab.errors import ActionRefused
-from tests.factories import CommentFactory, DongFactory, ProposalFactory, ResidentFactory, VoteFactory
+from tests.factories import CommentFactory, DongFactory, ProposalFactory, ResidentFactory, UserFactory, VoteFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -91,6 +92,23 @@ def test_dashboard_is_for_administrators_only(client, resident, staff):
         assert client.get(reverse("desk:population")).status_code == 403
     client.logout()
     assert client.get(reverse("desk:inclusion")).status_code == 302
+
+
+def test_the_admin_menu_links_the_dashboard_for_administrators_only(client, administrator, expert):
+    """The menu asks the dashboard's own rule: whoever sees the link may open it, and nobody else sees it."""
+    moderator = UserFactory(role=Role.MODERATOR, display_name="Moderator")
+    # The sidebar's menu is JSON in the page: the item's "url".
+    link = f'"url": "{reverse("desk:inclusion")}"'
+    client.force_login(administrator)
+    admin_home = client.get("/admin/")
+    assert admin_home.status_code == 200 and link in admin_home.content.decode()
+    assert client.get(reverse("desk:inclusion")).status_code == 200
+    for person in (moderator, expert):
+        client.force_login(person)
+        admin_home = client.get("/admin/")
+        assert admin_home.status_code == 200
+        assert reverse("desk:inclusion") not in admin_home.content.decode()
+        assert client.get(reverse("desk:inclusion")).status_code == 403
 
 
 def test_dashboard_shows_a_suppression_note_and_never_a_small_figure(client, administrator, dong):

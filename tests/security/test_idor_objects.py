@@ -27,7 +27,7 @@ from django.test import Client
 from django.utils import timezone
 from wagtail.snippets.models import get_snippet_models
 
-from accounts.models import Role
+from accounts.models import Role, User
 from challenges.models import ChallengeFollow, ChallengeIndexPage, ChallengePage
 from challenges.stages import STAGE_ORDER
 from codesign.models import (
@@ -43,7 +43,7 @@ from codesign.models import (
     WalkIn,
 )
 from desk import services as desk_services
-from desk.models import Centre, ClaimCode, DeskResident
+from desk.models import Centre, ClaimCode, DeskResident, DeskStaff
 from home import demo as home_demo
 from livinglab.choosers import PermissionCheckedChooserViewSet
 from mydata.models import ExportStatus, PersonalDataExport, RequestChannel
@@ -246,6 +246,24 @@ def desk_state() -> tuple:
         ClaimCode.objects.filter(resident__in=residents).count(),
         sorted(Centre.objects.filter(name__contains=MARK).values_list("pk", "name", "area_id")),
     )
+
+
+def build_desk_staff() -> World:
+    """Someone's appointment at a centre's desk; only administrators appoint, move or dismiss desk staff."""
+    staff = desk_staff_at(new_centre(f"Centre {MARK}"))
+    staff.display_name = f"Desk staff {MARK}"
+    staff.save(update_fields=["display_name"])
+    return World(
+        ids_by_prefix={"desk_staff:": {"pk": staff.desk_membership.pk}},
+        secrets=[MARK],
+        entitled=AdministratorFactory(),
+    )
+
+
+def desk_staff_state() -> tuple:
+    return sorted(
+        DeskStaff.objects.filter(user__display_name__contains=MARK).values_list("user_id", "centre_id", "user__role")
+    ) + sorted(User.objects.filter(display_name__contains=MARK).values_list("pk", "role"))
 
 
 def build_pilot_feedback() -> World:
@@ -491,6 +509,15 @@ FAMILIES = [
         outsiders=("anonymous", "resident", "expert", "moderator", "desk_staff", "administrator"),
         post={"title": "Filed by someone else", "description": "x" * 60, "body": "Said by someone else", "rating": "1"},
         reaches=("desk:resident", "desk:file_proposal", "desk:support"),
+    ),
+    Family(
+        "desk staff appointments",
+        prefixes=("desk_staff:",),
+        build=build_desk_staff,
+        state=desk_staff_state,
+        outsiders=("anonymous", "resident", "expert", "moderator", "desk_staff"),
+        post={"centre": "1", "user": "1"},
+        reaches=("desk_staff:index", "desk_staff:edit", "desk_staff:delete"),
     ),
     Family(
         "pilot feedback",
