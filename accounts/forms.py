@@ -12,7 +12,7 @@ from wagtail.users.forms import UserEditForm as WagtailUserEditForm
 from livinglab.forms import LocalizedChoiceField
 
 from .consent import DOCUMENT_URLS, current_versions, record_consent
-from .models import LegalDocument, Role, User
+from .models import AgeBand, LegalDocument, Role, User
 from .services import set_role
 
 
@@ -164,7 +164,7 @@ class SocialSignupForm(SignupDetailsForm, AllauthSocialSignupForm):
 class ProfileForm(DisplayNameMixin, forms.ModelForm):
     class Meta:
         model = User
-        fields = ["display_name", "home_area", "notify_by"]
+        fields = ["display_name", "home_area", "age_band", "notify_by"]
         widgets = {"notify_by": forms.RadioSelect}
         field_classes = {"home_area": LocalizedChoiceField}
 
@@ -173,11 +173,18 @@ class ProfileForm(DisplayNameMixin, forms.ModelForm):
         self.fields["home_area"].queryset = home_areas()
         # The same words as at sign-up, instead of Django's untranslated "- Select an option -".
         self.fields["home_area"].empty_label = _("Prefer not to say")
+        self.fields["age_band"].choices = [("", _("Prefer not to say")), *AgeBand.choices]
         # Left out of a post (an older form, a script), the channel stays as it was.
         self.fields["notify_by"].required = False
 
     def clean_notify_by(self):
         return self.cleaned_data.get("notify_by") or self.instance.notify_by
+
+    def clean_age_band(self):
+        # Left out of a post, the band stays as it was; sent empty, it is taken back ("Prefer not to say").
+        if self.add_prefix("age_band") not in self.data:
+            return self.instance.age_band
+        return self.cleaned_data.get("age_band", "")
 
 
 ADMIN_FIELDS = {"display_name", "home_area", "role", "expertise", "expert_categories", "organisation"}

@@ -36,6 +36,17 @@ class NotifyBy(models.TextChoices):
     NONE = "none", _("Only on the site (no e-mail or text messages)")
 
 
+class AgeBand(models.TextChoices):
+    """Voluntary, coarse age bands: enough to see who is missing, too coarse to identify anyone. Given on the
+    profile page (``User.age_band``) or at a desk (``desk.DeskResident.age_band``)."""
+
+    UNDER_20 = "under_20", _("Under 20")
+    FROM_20 = "20_39", _("20–39")
+    FROM_40 = "40_59", _("40–59")
+    FROM_60 = "60_74", _("60–74")
+    FROM_75 = "75_plus", _("75 and over")
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -82,6 +93,18 @@ class User(AbstractUser):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="residents",
+    )
+    # Voluntary, for the inclusion statistics only (``desk.inclusion``): never shown on the site.
+    age_band = models.CharField(
+        _("age band"),
+        max_length=12,
+        choices=AgeBand.choices,
+        blank=True,
+        default="",
+        help_text=_(
+            "Optional. Used only to count, in age groups, who takes part and who is missing; never shown to "
+            "anyone on the site."
+        ),
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.RESIDENT)
     expertise = models.CharField(_("field of expertise"), max_length=120, blank=True)

@@ -156,6 +156,7 @@ def _blank_personal_fields(user: User) -> None:
     user.phone_verified = False
     user.display_name = ""
     user.home_area = None
+    user.age_band = ""
     user.expertise = ""
     user.organisation = ""
     user.is_active = False

@@ -170,8 +170,8 @@ def grow_to(size: int, rng: random.Random, generator) -> dict:
         cursor.execute(
             """
             WITH voters AS (SELECT array_agg(id) AS ids FROM accounts_user WHERE email LIKE 'bench%%')
-            INSERT INTO proposals_vote (user_id, proposal_id, created_at)
-            SELECT voters.ids[1 + floor(random() * array_length(voters.ids, 1))::int], p.id, now()
+            INSERT INTO proposals_vote (user_id, proposal_id, created_at, channel, helped_at)
+            SELECT voters.ids[1 + floor(random() * array_length(voters.ids, 1))::int], p.id, now(), 'online', ''
             FROM voters, proposals_proposal p
             CROSS JOIN LATERAL generate_series(1, floor(power(random(), 3) * 24 + p.id * 0)::int) g
             WHERE p.id > %s
@@ -501,7 +501,8 @@ def vote_floor(database_url: str, users: list[int], proposals: list[int], client
                 started = time.perf_counter()
                 with connection.transaction():
                     inserted = connection.execute(
-                        "INSERT INTO proposals_vote (user_id, proposal_id, created_at) VALUES (%s, %s, now()) "
+                        "INSERT INTO proposals_vote (user_id, proposal_id, created_at, channel, helped_at) "
+                        "VALUES (%s, %s, now(), 'online', '') "
                         "ON CONFLICT DO NOTHING RETURNING id",
                         [user, pk],
                     ).fetchone()

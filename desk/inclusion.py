@@ -1,6 +1,7 @@
 """Who takes part and who is missing: participation by dong, channel, age band and month, against population.
 
-A participant is a person with at least one proposal, vote, comment or pilot rating. Every figure below
+A participant is a person with at least one proposal, vote, comment, pilot rating or session registration
+that is not cancelled. Every figure below
 ``MIN_SHOWN`` people is suppressed so that no one can be singled out, and so is the total below it. Where a
 group adds up to the total (dongs, age bands) and only one figure is suppressed, the next smallest is
 suppressed too, so the hidden one cannot be worked out by subtracting the others from the total. The whole report is a fixed number of
@@ -9,12 +10,13 @@ aggregate queries, whatever the number of people or dongs.
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Q
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, Exists, OuterRef, Q, Value
+from django.db.models.functions import Coalesce, NullIf, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from codesign.models import Registration
 from pilots.models import PilotFeedback
 from proposals.models import Area, Comment, FilingChannel, Proposal, Vote
 
@@ -103,6 +105,13 @@ class Report:
         }
 
 
+def _registrations():
+    """Session registrations that count as taking part: the active ones (a seat or the waiting list). A
+    cancelled registration does not count, in its month or at all: the person took their name back and may
+    never have come."""
+    return Registration.objects.active()
+
+
 def _participants():
     user = OuterRef("pk")
     return User.objects.filter(is_active=True, erased_at__isnull=True).filter(
@@ -110,20 +119,21 @@ def _participants():
         | Exists(Vote.objects.filter(user=user))
         | Exists(Comment.objects.filter(author=user))
         | Exists(PilotFeedback.objects.filter(user=user))
+        | Exists(_registrations().filter(user=user))
     )
 
 
 def _channel_flag(channel: str) -> Q:
+    """Everything a person does carries the channel it arrived by (``AssistedFields``): a support desk staff
+    recorded by phone counts under phone, not online."""
     user = OuterRef("pk")
-    flag = (
+    return Q(
         Exists(Proposal.objects.filter(author=user, channel=channel))
+        | Exists(Vote.objects.filter(user=user, channel=channel))
         | Exists(Comment.objects.filter(author=user, channel=channel))
         | Exists(PilotFeedback.objects.filter(user=user, channel=channel))
+        | Exists(_registrations().filter(user=user, channel=channel))
     )
-    if channel == FilingChannel.ONLINE:
-        # Votes carry no channel column: a vote a desk recorded is in the audit log; the rest were cast online.
-        flag = flag | Exists(Vote.objects.filter(user=user))
-    return Q(flag)
 
 
 def _protect(rows: list[Row]) -> None:
@@ -178,8 +188,10 @@ def inclusion_report(*, now=None) -> Report:
         **{channel.value: Count("pk", filter=_channel_flag(channel.value)) for channel in FilingChannel}
     )
     report.by_channel = [Row(str(channel.label), channel_counts[channel.value]) for channel in FilingChannel]
-    # 5. by voluntary age band (given at a desk); "not given" for everyone else
-    by_band = dict(participants.order_by().values_list("desk_registration__age_band").annotate(n=Count("pk")))
+    # 5. by voluntary age band: the person's own answer on their profile, else the one given at a desk;
+    # "not given" for everyone else
+    band_given = Coalesce(NullIf("age_band", Value("")), NullIf("desk_registration__age_band", Value("")))
+    by_band = dict(participants.order_by().annotate(band=band_given).values_list("band").annotate(n=Count("pk")))
     band_population = {
         band: sum(getattr(p, name) or 0 for p in populations.values())
         for band, name in AreaPopulation.BAND_FIELDS.items()
@@ -212,6 +224,12 @@ def inclusion_report(*, now=None) -> Report:
             .values_list("author_id", "month")
             .order_by(),
             PilotFeedback.objects.filter(created_at__gte=since)
+            .annotate(month=TruncMonth("created_at"))
+            .values_list("user_id", "month")
+            .order_by(),
+            # A registration counts in the month it was made.
+            _registrations()
+            .filter(created_at__gte=since)
             .annotate(month=TruncMonth("created_at"))
             .values_list("user_id", "month")
             .order_by(),

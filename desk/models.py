@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import AgeBand  # noqa: F401 - the desk form, services and the dashboard import it from here
 from proposals.models import NamedInTwoLanguages
 
 # Registered residents without an e-mail get an address in the reserved ".invalid" domain (RFC 2606): it
@@ -55,16 +56,6 @@ class DeskStaff(models.Model):
 
     def __str__(self):
         return f"{self.user} @ {self.centre}"
-
-
-class AgeBand(models.TextChoices):
-    """Voluntary, coarse age bands: enough to see who is missing, too coarse to identify anyone."""
-
-    UNDER_20 = "under_20", _("Under 20")
-    FROM_20 = "20_39", _("20–39")
-    FROM_40 = "40_59", _("40–59")
-    FROM_60 = "60_74", _("60–74")
-    FROM_75 = "75_plus", _("75 and over")
 
 
 class DeskResidentQuerySet(models.QuerySet):

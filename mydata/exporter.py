@@ -63,6 +63,7 @@ SECTIONS = (
             "display_name",
             "role",
             "home_area__slug",
+            "age_band",
             "expertise",
             "organisation",
             "date_joined",
@@ -94,7 +95,7 @@ SECTIONS = (
         ),
     ),
     Section("photos", ProposalPhoto, "proposal__author", ("id", "proposal_id", "image", "alt_text")),
-    Section("votes", Vote, "user", ("proposal_id", "proposal__title", "created_at")),
+    Section("votes", Vote, "user", ("proposal_id", "proposal__title", "channel", "created_at")),
     Section(
         "comments",
         Comment,

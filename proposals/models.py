@@ -395,25 +395,28 @@ class ProposalPhoto(models.Model):
 
 
 class VoteQuerySet(models.QuerySet):
-    def add_once(self, *, user_id: int, proposal_id: int) -> int | None:
+    def add_once(
+        self, *, user_id: int, proposal_id: int, channel: str = FilingChannel.ONLINE, helped_at: str = ""
+    ) -> int | None:
         """Insert the vote unless this person already voted: the new vote's id, or None. One statement.
 
         ``INSERT … ON CONFLICT DO NOTHING RETURNING`` (PostgreSQL, SQLite ≥ 3.35): no read before the write,
-        and no savepoint for a unique-constraint error to roll back to.
+        and no savepoint for a unique-constraint error to roll back to. The channel and the centre (when desk
+        staff recorded it, ``AssistedFields``) go in the same statement.
         """
         table = self.model._meta.db_table
         with connections[self.db].cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {table} (user_id, proposal_id, created_at) VALUES (%s, %s, %s) "  # noqa: S608 - names from _meta
-                "ON CONFLICT (user_id, proposal_id) DO NOTHING RETURNING id",
-                [user_id, proposal_id, timezone.now()],
+                f"INSERT INTO {table} (user_id, proposal_id, created_at, channel, helped_at) "  # noqa: S608 - names from _meta
+                "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (user_id, proposal_id) DO NOTHING RETURNING id",
+                [user_id, proposal_id, timezone.now(), str(channel), helped_at],
             )
             row = cursor.fetchone()
         return row[0] if row else None
 
 
-class Vote(models.Model):
-    """One resident's support for one proposal."""
+class Vote(AssistedFields):
+    """One resident's support for one proposal; ``channel`` says how it arrived (desk staff may record it)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="votes")
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="votes")

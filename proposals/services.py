@@ -435,8 +435,10 @@ def cast_vote(proposal: Proposal, *, user, assisted: Assisted | None = None) -> 
         _check_vote_allowed(proposal, user)
     # Desk staff supporting for residents are held to the desk's own limit (desk.services).
     rate_limit = nullcontext() if assisted is not None else _vote_limit(user)
+    # Stamped on the vote like the other contributions: the inclusion dashboard counts it under its channel.
+    stamp = {"channel": assisted.channel, "helped_at": assisted.centre} if assisted is not None else {}
     with rate_limit, transaction.atomic():
-        vote_id = Vote.objects.add_once(user_id=user.pk, proposal_id=proposal.pk)
+        vote_id = Vote.objects.add_once(user_id=user.pk, proposal_id=proposal.pk, **stamp)
         if vote_id is None:
             return Vote.objects.get(user=user, proposal_id=proposal.pk)
         counted = Proposal.objects.count_vote(proposal.pk)
@@ -471,7 +473,7 @@ def cast_vote(proposal: Proposal, *, user, assisted: Assisted | None = None) -> 
                 threshold=threshold,
             )
         emit("proposal.voted", proposal_id=proposal.pk, actor_id=user.pk, vote_count=proposal.vote_count)
-    return Vote(pk=vote_id, user=user, proposal=proposal)
+    return Vote(pk=vote_id, user=user, proposal=proposal, **stamp)
 
 
 def _vote_limit(user):

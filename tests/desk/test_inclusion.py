@@ -1,22 +1,29 @@
 """The inclusion dashboard: participation against population, figures under 5 suppressed, admins only."""
 
 import datetime
+import importlib
 import io
 import json
 import re
 import zoneinfo
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
+from codesign import services as codesign_services
+from codesign.models import Registration, Session
 from desk import services
 from desk.inclusion import inclusion_report
 from desk.models import AreaPopulation, DeskResident
 from livinglab.errors import ActionRefused
+from pilots.models import PilotStatus
+from proposals import services as proposal_services
+from proposals.models import Vote
 from tests.factories import CommentFactory, DongFactory, ProposalFactory, ResidentFactory, UserFactory, VoteFactory
 
 pytestmark = pytest.mark.django_db
@@ -377,3 +384,92 @@ def test_the_over_time_table_shows_this_month_and_hides_a_small_month(client, ad
     )
     data = json.loads(re.search(r'<script id="inclusion-data" type="application/json">(.*?)</script>', page).group(1))
     assert data["month"]["values"][-2:] == [None, 6]
+
+
+# --- every act counted under the channel it came by, session registrations, age bands given online -------
+
+
+def _rows(rows):
+    """The raw counts, suppression aside: these tests count a handful of people."""
+    return {row.label: row.count for row in rows}
+
+
+ONLINE, PHONE, IN_PERSON = "Online, by the resident", "By phone, filed by staff", "In person, filed by staff"
+
+
+def test_a_support_given_at_the_desk_by_phone_counts_under_phone_and_an_online_one_online(staff, desk_resident, dong):
+    proposal = ProposalFactory(area=dong)
+    services.support_for(desk_resident, staff=staff, channel="phone", proposal=proposal)
+    assert Vote.objects.get(user=desk_resident.user).channel == "phone"
+    online = ResidentFactory(home_area=dong)
+    proposal_services.cast_vote(proposal, user=online)
+    assert Vote.objects.get(user=online).channel == "online"
+    channels = _rows(inclusion_report().by_channel)
+    # The proposal's author counts online too; the desk resident's only act is the support by phone.
+    assert channels[PHONE] == 1 and channels[ONLINE] == 2
+    assert inclusion_report().total == 3
+
+
+def test_assisted_votes_from_before_the_channel_column_get_it_back_from_the_audit_log(staff, desk_resident):
+    migration = importlib.import_module("proposals.migrations.0010_vote_channel")
+    vote = services.support_for(desk_resident, staff=staff, channel="in_person", proposal=ProposalFactory())
+    own = VoteFactory()
+    Vote.objects.update(channel="online", helped_at="")  # as every vote was before the migration
+    migration.stamp_assisted_votes(django_apps, None)
+    vote.refresh_from_db()
+    assert (vote.channel, vote.helped_at) == ("in_person", "성수1가1동 주민센터")
+    own.refresh_from_db()
+    assert (own.channel, own.helped_at) == ("online", "")
+
+
+@pytest.fixture
+def session(make_pilot):
+    start = timezone.now() + datetime.timedelta(days=3)
+    return Session.objects.create(
+        page=make_pilot(status=PilotStatus.RUNNING),
+        title="버스 정류장 함께 설계하기",
+        place="성수1가1동 주민센터 2층",
+        capacity=5,
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=2),
+    )
+
+
+def test_a_session_registration_at_the_desk_counts_by_dong_channel_and_month(staff, desk_resident, dong, session):
+    services.register_for_session_for(desk_resident, staff=staff, channel="phone", session=session)
+    report = inclusion_report()
+    assert report.total == 1
+    assert _rows(report.by_dong)[dong.localized_name] == 1
+    assert _rows(report.by_channel) == {ONLINE: 0, IN_PERSON: 0, PHONE: 1, "On a paper form, entered by staff": 0}
+    assert report.by_month[-1].count == 1
+
+
+def test_a_cancelled_registration_does_not_count(desk_resident, dong, session):
+    online = ResidentFactory(home_area=dong)
+    codesign_services.register_for_session(session, user=online)
+    codesign_services.cancel_registration(session, user=online)
+    assert Registration.objects.get(user=online).status == "cancelled"
+    report = inclusion_report()
+    assert report.total == 0
+    assert _rows(report.by_channel)[ONLINE] == 0
+    assert report.by_month[-1].count == 0
+
+
+def test_an_online_resident_who_gave_a_band_on_their_profile_is_counted_in_it(staff, desk_resident, dong):
+    online = ResidentFactory(home_area=dong, age_band="20_39")
+    silent = ResidentFactory(home_area=dong)
+    for person in (online, silent):
+        ProposalFactory(author=person, area=dong)
+    # The desk resident gave 75 and over at the desk, then 60–74 on their own profile: their own answer wins.
+    desk_resident.user.age_band = "60_74"
+    desk_resident.user.save(update_fields=["age_band"])
+    services.support_for(desk_resident, staff=staff, channel="in_person", proposal=ProposalFactory(area=dong))
+    ages = _rows(inclusion_report().by_age)
+    assert ages["20–39"] == 1 and ages["60–74"] == 1 and ages["75 and over"] == 0
+    # The proposals' author from the factory and the resident who said nothing.
+    assert ages["Not given"] == 2
+
+
+def test_the_band_given_at_the_desk_counts_when_the_profile_has_none(staff, desk_resident, dong):
+    services.support_for(desk_resident, staff=staff, channel="in_person", proposal=ProposalFactory(area=dong))
+    assert _rows(inclusion_report().by_age)["75 and over"] == 1

@@ -133,3 +133,14 @@ def test_erasing_the_account_deletes_its_archives(client, resident, django_captu
         erase_account(resident)
     assert not PersonalDataExport.objects.filter(user=resident).exists()
     assert not path.exists()
+
+
+def test_the_archive_has_my_age_band_and_the_channel_of_my_supports(client, django_capture_on_commit_callbacks):
+    person = ResidentFactory(age_band="40_59")
+    VoteFactory(user=person)
+    export = _request(client, person, django_capture_on_commit_callbacks)
+    with zipfile.ZipFile(export.path) as archive:
+        data = json.loads(archive.read("data.json"))
+        account_csv = archive.read("account.csv").decode("utf-8-sig")
+    assert data["account"][0]["age_band"] == "40_59" and "age_band" in account_csv.splitlines()[0]
+    assert data["votes"][0]["channel"] == "online"
