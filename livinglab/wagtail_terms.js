@@ -3,7 +3,7 @@
 // after Wagtail's in its /admin/jsi18n/ catalogue, and `makemessages -d djangojs` keeps only msgids it
 // finds in our source. This file is never served or run; it only lists the msgids, spelled exactly as
 // Wagtail spells them.
-/* global gettext */
+/* global gettext, ngettext */
 export const WAGTAIL_JS_TERMS = [
   gettext('More actions'),
   gettext('Actions'),
@@ -34,4 +34,12 @@ export const WAGTAIL_JS_TERMS = [
   gettext('(New)'),
   gettext('(1 new item in this menu)'),
   gettext('(%(number)s new items in this menu)'),
+  // The page editor: its error count and minimap, the content checks' reading time and readability, and the
+  // side panel's width.
+  ngettext('%(num)s error', '%(num)s errors', 1),
+  ngettext('%(num)s min', '%(num)s mins', 1),
+  ngettext('%(num)s pixel', '%(num)s pixels', 1),
+  gettext('Complex'),
+  gettext('Fair'),
+  gettext('Good'),
 ];

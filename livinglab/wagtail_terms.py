@@ -157,6 +157,61 @@ MISSING_TERMS = (
     gettext_noop("Save your changes before leaving"),
     gettext_noop("Toggle section"),
     gettext_noop("Side panel width"),
+    # The page editor (add and edit): its footer, publishing schedule dialog, side panels and content checks.
+    gettext_noop("Autosave is <span>paused</span>"),
+    gettext_noop("Go to the first error"),
+    gettext_noop("The page could not be saved due to validation errors."),
+    gettext_noop("The page could not be created due to validation errors."),
+    gettext_noop("Set publishing schedule"),
+    gettext_noop("Save schedule"),
+    gettext_noop("Choose when this page should go live and/or expire"),
+    gettext_noop("Choose when this %(model_name)s should go live and/or expire"),
+    gettext_noop('This publishing schedule will only take effect after you select the "Schedule to publish" option'),
+    gettext_noop("Anyone with editing permissions can create schedules"),
+    gettext_noop("But only those with publishing permissions can make them effective."),
+    gettext_noop("Choose who can view the live version of this page"),
+    gettext_noop("A network error occurred"),
+    gettext_noop(
+        "Troubleshoot your connection to the site before proceeding. "
+        "Open the editor in a separate tab to view the last saved version."
+    ),
+    gettext_noop("View latest version"),
+    gettext_noop("Correct the validation errors to resume preview (saving will highlight errors)"),
+    gettext_noop("Minimap"),
+    gettext_noop("To be created by %(user)s"),
+    gettext_noop("Image is decorative"),
+    gettext_noop("Show issue"),
+    gettext_noop("This data explained"),
+    gettext_noop("How we calculate our metrics"),
+    gettext_noop(
+        "We extract the main content from the page preview, remove all formatting, and calculate the number of words."
+    ),
+    gettext_noop("We calculate reading time from word count, using different reading speeds for different languages."),
+    gettext_noop(
+        "We use a readability formula based on length of words and sentences. "
+        "Long sentences and words result in a worse readability score."
+    ),
+    gettext_noop(
+        'See our <a href="%(guide_link)s" target="_blank">content checks guide</a> '
+        "for more information on how content metrics are calculated."
+    ),
+    # The content checks' rule names and hints (Wagtail's userbar hands them to the checks panel as JSON).
+    gettext_noop("Button text is empty"),
+    gettext_noop("Use meaningful text for screen reader users"),
+    gettext_noop("Empty heading found"),
+    gettext_noop("Table header text is empty"),
+    gettext_noop("Empty frame title found"),
+    gettext_noop("Use a meaningful title for screen reader users"),
+    gettext_noop("Incorrect heading hierarchy"),
+    gettext_noop("Avoid skipping levels"),
+    gettext_noop("Input button text is empty"),
+    gettext_noop("Link text is empty"),
+    gettext_noop("Misusing paragraphs as headings"),
+    gettext_noop("Use proper heading tags"),
+    gettext_noop("Image alt text has inappropriate pattern"),
+    gettext_noop("Use meaningful text"),
+    gettext_noop("Meta description is empty"),
+    gettext_noop("Add a concise description for search engines"),
 )
 
 # The dashboard's site summary ("3 Pages") has plural msgids, which xgettext keeps through ``ngettext_lazy``.
@@ -178,5 +233,8 @@ PLURAL_TERMS = (
         1,
     ),
 )
+
+# The page editor's usage side panel ("Referenced 3 times").
+EDITOR_PLURAL_TERMS = (ngettext_lazy("Referenced %(count)s time", "Referenced %(count)s times", 1),)
 
 OVERRIDDEN_TERMS = CORRECTED_TERMS + MISSING_TERMS

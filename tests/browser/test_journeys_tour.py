@@ -1,7 +1,8 @@
 """Issue 9 points 12-15 in Chromium: every role, in Korean and English, on a phone (390) and a desktop (1366).
 Desk staff (issue 13) tour their desk: residents, registering one, acting for one, paper forms.
 
-Each role opens the pages this work added for it; axe checks each page and a screenshot of each goes to
+Each role opens the pages this work added for it (the resident also the core pages: the proposal list, their own
+proposal and the new-proposal form); axe checks each page and a screenshot of each goes to
 test-artifacts/screenshots/tour-<role>-<lang>-<width>-<page>.png.
 """
 
@@ -70,6 +71,7 @@ def world():
     )
     return {
         "resident": resident,
+        "mine": mine,
         "expert": expert,
         "moderator": moderator,
         "administrator": administrator,
@@ -98,6 +100,9 @@ def pages_for(role, world):
     return {
         "anonymous": public,
         "resident": [
+            ("proposals", "/proposals/", ".proposal-card"),
+            ("my-proposal", f"/proposals/{world['mine'].pk}/", "#proposal-title"),
+            ("new-proposal", "/proposals/new/", "#id_title"),
             ("activity", "/my-data/activity/", "h1"),
             ("settings", "/notifications/preferences/", "h1"),
             ("notifications", "/notifications/", "h1"),

@@ -66,12 +66,27 @@ def test_english_keeps_wagtail_wording():
         assert gettext("More actions") == "More actions"
 
 
-@pytest.mark.parametrize(("msgid", "korean"), [("More actions", "추가 작업"), ("Split block", "블록 나누기")])
+@pytest.mark.parametrize(
+    ("msgid", "korean"), [("More actions", "추가 작업"), ("Split block", "블록 나누기"), ("Complex", "어려움")]
+)
 def test_wagtail_admin_javascript_catalogue_uses_our_korean(msgid, korean):
     """The same merge Wagtail's /admin/jsi18n/ view does: its own djangojs catalogue, then LOCALE_PATHS."""
     wagtail_admin = JavaScriptCatalog().get_paths(["wagtail.admin"])
     catalogue = DjangoTranslation("ko", domain="djangojs", localedirs=wagtail_admin)
     assert catalogue.gettext(msgid) == korean
+
+
+@pytest.mark.parametrize(
+    ("singular", "plural", "korean"),
+    [("%(num)s error", "%(num)s errors", "오류 %(num)s개"), ("%(num)s min", "%(num)s mins", "%(num)s분")],
+)
+def test_the_page_editors_javascript_counts_in_korean(singular, plural, korean):
+    """The editor's error count (beside "Go to the first error", and in the minimap) and the reading time."""
+    wagtail_admin = JavaScriptCatalog().get_paths(["wagtail.admin"])
+    catalogue = DjangoTranslation("ko", domain="djangojs", localedirs=wagtail_admin)
+    assert catalogue.ngettext(singular, plural, 3) == korean
+    english = DjangoTranslation("en", domain="djangojs", localedirs=wagtail_admin)
+    assert english.ngettext(singular, plural, 3) == plural
 
 
 def test_there_are_korean_catalogues():
