@@ -1,7 +1,12 @@
 """Versioned consent to the terms of use and the privacy notice.
 
-The current versions are settings (``LEGAL_DOCUMENTS``); their texts are the Wagtail pages at ``/terms/``
-and ``/privacy/``. Sign-up records the acceptance of both; when a version changes, a signed-in person is sent
+The texts are the Wagtail pages at ``/terms/`` and ``/privacy/`` (``home.legal``). A document's current
+version is its settings version (``LEGAL_DOCUMENTS``, env TERMS_VERSION / PRIVACY_VERSION) followed by the
+page's ``consent_version`` once an editor has published it with "Ask everyone to agree again":
+``2026-11-01`` becomes ``2026-11-01+1``. So publishing a material change asks everyone again with no
+operator step, a typo fix asks nobody, acceptances stored before the page had a number stay valid, and
+without the pages (or before any such publication) the settings versions work alone, as an operator's
+override. Sign-up records the acceptance of both; when a version changes, a signed-in person is sent
 to accept the new text before they post again. One place asks: ``accounts.middleware.ConsentMiddleware``
 stops every unsafe request (POST, PUT, PATCH, DELETE) from someone who has not accepted the current
 versions, whichever app the route belongs to; reading never needs it. Pages that open a form to fill in
@@ -24,13 +29,26 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
+from home.legal import published_legal_pages
+
 from .models import Consent, LegalDocument
 
 DOCUMENT_URLS = {LegalDocument.TERMS: "/terms/", LegalDocument.PRIVACY: "/privacy/"}
 
 
 def current_versions() -> dict[str, str]:
-    return dict(settings.LEGAL_DOCUMENTS)
+    """The version of each document people must have accepted now (one cache read, no query)."""
+    versions = dict(settings.LEGAL_DOCUMENTS)
+    for document, page in published_legal_pages().items():
+        if document in versions and page["consent_version"]:
+            versions[document] = f"{versions[document]}+{page['consent_version']}"
+    return versions
+
+
+def document_urls() -> dict[str, str]:
+    """Where each document's current text is read: its published page, or the usual address."""
+    pages = published_legal_pages()
+    return {doc: pages.get(doc, {}).get("url") or url for doc, url in DOCUMENT_URLS.items()}
 
 
 def missing_documents(user) -> list[str]:

@@ -11,7 +11,7 @@ from wagtail.users.forms import UserEditForm as WagtailUserEditForm
 
 from livinglab.forms import LocalizedChoiceField
 
-from .consent import DOCUMENT_URLS, current_versions, record_consent
+from .consent import current_versions, document_urls, record_consent
 from .models import AgeBand, LegalDocument, Role, User
 from .services import set_role
 
@@ -34,12 +34,13 @@ def signup_language() -> str:
 def consent_links():
     """Links to the current terms and privacy notice, with their versions (marked safe: our own markup)."""
     versions = current_versions()
+    urls = document_urls()
     return format_html(
         '<a href="{}">{}</a> ({}) · <a href="{}">{}</a> ({})',
-        DOCUMENT_URLS[LegalDocument.TERMS],
+        urls[LegalDocument.TERMS],
         LegalDocument.TERMS.label,
         gettext("version %(version)s") % {"version": versions[LegalDocument.TERMS]},
-        DOCUMENT_URLS[LegalDocument.PRIVACY],
+        urls[LegalDocument.PRIVACY],
         LegalDocument.PRIVACY.label,
         gettext("version %(version)s") % {"version": versions[LegalDocument.PRIVACY]},
     )

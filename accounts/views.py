@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
 
-from .consent import DOCUMENT_URLS, missing_documents, record_consent
+from .consent import current_versions, document_urls, missing_documents, record_consent
 from .forms import ConsentForm, DeleteAccountForm, ProfileForm
 from .models import LegalDocument
 from .reading import COOKIE, COOKIE_MAX_AGE, SIZES, ReadingPreferences, preferences_for
@@ -188,7 +188,11 @@ def consent(request):
         record_consent(request.user)
         messages.success(request, _("Thank you. You can take part again."))
         return redirect(next_url)
-    documents = [{"label": LegalDocument(doc).label, "url": DOCUMENT_URLS[LegalDocument(doc)]} for doc in missing]
+    urls, versions = document_urls(), current_versions()
+    documents = [
+        {"label": LegalDocument(doc).label, "url": urls[LegalDocument(doc)], "version": versions[doc]}
+        for doc in missing
+    ]
     return render(
         request,
         "accounts/consent.html",

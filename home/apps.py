@@ -14,6 +14,8 @@ class HomeConfig(AppConfig):
         from livinglab.spreadsheets import guard_wagtail_exports
         from livinglab.wagtail_images import bound_wagtail_renditions, check_accepted_image_formats
 
+        from . import legal  # noqa: F401  (Wagtail's page_published seam: the legal pages' consent version)
+
         guard_wagtail_exports()
         # Editors' images follow residents' photos' rules: renditions under the image-work limit, and only
         # formats whose location data is stripped (livinglab/wagtail_images.py).

@@ -403,9 +403,10 @@ LIVINGLAB_ENVIRONMENT = "base"
 PROPOSAL_REVIEW_THRESHOLD = env_int("PROPOSAL_REVIEW_THRESHOLD", 50)
 PROPOSAL_MAP_BOUNDS = {"south": 37.40, "north": 37.72, "west": 126.76, "east": 127.19}
 PROPOSAL_RATE_LIMIT = env_str("PROPOSAL_RATE_LIMIT", "5/h")
-# The current versions of the terms of use and the privacy notice. Their text is the Wagtail pages at
-# /terms/ and /privacy/; publishing a new text and raising its version here asks every signed-in person to
-# accept it again before they next post (``accounts.consent``).
+# The base versions of the terms of use and the privacy notice. Their text is the Wagtail pages at /terms/
+# and /privacy/; publishing a page with "Ask everyone to agree again" adds "+1", "+2"… to its version, and
+# raising a version here does the same without the pages: either asks every signed-in person to accept
+# the text again before they next post (``accounts.consent``).
 LEGAL_DOCUMENTS = {
     "terms": env_str("TERMS_VERSION", "2026-11-01"),
     "privacy": env_str("PRIVACY_VERSION", "2026-11-01"),
