@@ -1,3 +1,5 @@
+from functools import wraps
+
 from allauth.account import views as allauth_views
 from allauth.account.internal.flows.login_by_code import LoginCodeVerificationProcess
 from allauth.account.internal.flows.phone_verification import PhoneVerificationStageProcess
@@ -8,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.forms import BaseForm
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -44,6 +47,32 @@ def delete_account(request):
         messages.success(request, _("Your account is deleted. Thank you for taking part."))
         return redirect("/")
     return render(request, "accounts/account_delete.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _shows_refused_form(response) -> bool:
+    """Whether a page shows a form that was validated and refused (its errors are on the page)."""
+    context = getattr(response, "context_data", None) or {}
+    # ``_errors`` is set only once a form was validated: reading ``errors`` would validate a form the view never
+    # checked (allauth's login form signs in while it cleans).
+    return any(isinstance(value, BaseForm) and value.is_bound and value._errors for value in context.values())
+
+
+def invalid_form_answers_400(view):
+    """Wrap an allauth view so that a POST whose form was refused answers 400, with the same page and its errors.
+
+    allauth renders a refused form with 200 (sign-up, social sign-up, password, e-mail, phone and reauthentication
+    pages alike); the project answers bad input with a 4xx. Other statuses (a 429 for too many tries, a redirect
+    on success) pass through unchanged.
+    """
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if request.method == "POST" and response.status_code == 200 and _shows_refused_form(response):
+            response.status_code = 400
+        return response
+
+    return wrapped
 
 
 class RateLimitedLoginView(LoginView):
