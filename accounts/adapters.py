@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from livinglab import ratelimit, sms
 from livinglab.client_ip import client_ip
 from livinglab.errors import ActionRefused
+from livinglab.security_log import log_refusal
 from livinglab.site_url import absolute_url, current_site, site_name
 
 from . import login_limits
@@ -157,11 +158,16 @@ class AccountAdapter(DefaultAccountAdapter):
     def _send_text_now(self, phone: str, message: str) -> None:
         """Send a text a person waits for, within the per-number and per-address limits (``SMS_RATE_LIMITS``)."""
         request = self.request
-        limits = sms.rate_limits(phone, ip=client_ip(request) if request is not None else None)
-        refused = ActionRefused(
-            _("Too many text messages were requested. Please wait a while and try again."), status=429
-        )
-        with ratelimit.holding_all(limits, refuse=lambda: refused):
+        ip = client_ip(request) if request is not None else None
+        limits = sms.rate_limits(phone, ip=ip)
+
+        def refuse():
+            log_refusal("sms.flood", phone=phone, ip=ip)
+            return ActionRefused(
+                _("Too many text messages were requested. Please wait a while and try again."), status=429
+            )
+
+        with ratelimit.holding_all(limits, refuse=refuse):
             try:
                 sms.send_sms(phone, message)
             except sms.SmsError as exc:

@@ -1,6 +1,11 @@
+from functools import wraps
+
 from allauth.account import views as allauth_views
 from allauth.account.internal.flows.login_by_code import LoginCodeVerificationProcess
-from allauth.account.internal.flows.phone_verification import PhoneVerificationStageProcess
+from allauth.account.internal.flows.phone_verification import (
+    ChangePhoneVerificationProcess,
+    PhoneVerificationStageProcess,
+)
 from allauth.account.stages import LoginByCodeStage, LoginStageController, PhoneVerificationStage
 from allauth.account.views import LoginView
 from django.conf import settings
@@ -8,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.forms import BaseForm
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -15,6 +21,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
+
+from livinglab.client_ip import client_ip
+from livinglab.security_log import log_refusal
 
 from .consent import current_versions, document_urls, missing_documents, record_consent
 from .forms import ConsentForm, DeleteAccountForm, ProfileForm
@@ -46,6 +55,32 @@ def delete_account(request):
     return render(request, "accounts/account_delete.html", {"form": form}, status=400 if form.errors else 200)
 
 
+def _shows_refused_form(response) -> bool:
+    """Whether a page shows a form that was validated and refused (its errors are on the page)."""
+    context = getattr(response, "context_data", None) or {}
+    # ``_errors`` is set only once a form was validated: reading ``errors`` would validate a form the view never
+    # checked (allauth's login form signs in while it cleans).
+    return any(isinstance(value, BaseForm) and value.is_bound and value._errors for value in context.values())
+
+
+def invalid_form_answers_400(view):
+    """Wrap an allauth view so that a POST whose form was refused answers 400, with the same page and its errors.
+
+    allauth renders a refused form with 200 (sign-up, social sign-up, password, e-mail, phone and reauthentication
+    pages alike); the project answers bad input with a 4xx. Other statuses (a 429 for too many tries, a redirect
+    on success) pass through unchanged.
+    """
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if request.method == "POST" and response.status_code == 200 and _shows_refused_form(response):
+            response.status_code = 400
+        return response
+
+    return wrapped
+
+
 class RateLimitedLoginView(LoginView):
     """allauth's login page, answering 429 (with its message) once too many logins failed for the account or IP."""
 
@@ -59,7 +94,8 @@ class RateLimitedLoginView(LoginView):
 # One-time codes (sign-in by code, phone verification at sign-up): allauth answers a wrong code with the form
 # again (200) and a spent, expired or voided code with a redirect. These wrappers keep allauth's flow and give
 # each refusal its own status and a page that says what happened: 400 for a wrong, expired or already used
-# code, 429 once too many wrong codes voided it.
+# code, 429 once too many wrong codes voided it. Each refusal is logged (livinglab.security_log) with the
+# number's last four digits and the client's address.
 
 
 def _refuse_code(request, reason, *, status: int, retry_url: str):
@@ -71,7 +107,7 @@ def _pending_process(request, stage_key: str, resume):
     return resume(stage) if stage is not None else None
 
 
-def _with_code_statuses(response, request, *, here: str, retry_url: str):
+def _with_code_statuses(response, request, *, here: str, retry_url: str, phone: str | None, page: str):
     """Map allauth's answer to a POSTed code onto 400 (wrong code) or 429 (too many wrong codes)."""
     if request.user.is_authenticated:
         return response
@@ -79,8 +115,11 @@ def _with_code_statuses(response, request, *, here: str, retry_url: str):
         form = (getattr(response, "context_data", None) or {}).get("form")
         limited = form is not None and form.has_error(NON_FIELD_ERRORS, "too_many_login_attempts")
         response.status_code = 429 if limited else 400
+        event = "accounts.code.rate_limited" if limited else "accounts.code.wrong"
+        log_refusal(event, phone=phone, ip=client_ip(request), page=page)
         return response
     if response.status_code == 302 and response.url.split("?")[0] != here:
+        log_refusal("accounts.code.locked", phone=phone, ip=client_ip(request), page=page)
         return _refuse_code(
             request,
             _("Too many wrong codes: this code no longer works. Ask for a new one."),
@@ -95,7 +134,9 @@ def confirm_login_code(request):
     """allauth's "enter the code we sent you" page for signing in, with clear statuses for refused codes."""
     retry_url = reverse("account_request_login_code")
     if request.method == "POST" and not request.user.is_authenticated:
-        if _pending_process(request, LoginByCodeStage.key, LoginCodeVerificationProcess.resume) is None:
+        process = _pending_process(request, LoginByCodeStage.key, LoginCodeVerificationProcess.resume)
+        if process is None:
+            log_refusal("accounts.code.expired", ip=client_ip(request), page="login")
             return _refuse_code(
                 request,
                 _("This code has expired or was already used. Ask for a new one."),
@@ -103,7 +144,14 @@ def confirm_login_code(request):
                 retry_url=retry_url,
             )
         response = allauth_views.confirm_login_code(request)
-        return _with_code_statuses(response, request, here=reverse("account_confirm_login_code"), retry_url=retry_url)
+        return _with_code_statuses(
+            response,
+            request,
+            here=reverse("account_confirm_login_code"),
+            retry_url=retry_url,
+            phone=process.state.get("phone"),
+            page="login",
+        )
     return allauth_views.confirm_login_code(request)
 
 
@@ -114,19 +162,32 @@ def verify_phone(request):
         return allauth_views.verify_phone(request)
     here = reverse("account_verify_phone")
     if request.user.is_authenticated:
+        change = ChangePhoneVerificationProcess.resume(request)
         response = allauth_views.verify_phone(request)
         if response.status_code == 200:
             response.status_code = 400
+            log_refusal(
+                "accounts.code.wrong", phone=change.phone if change else None, ip=client_ip(request), page="phone"
+            )
         return response
     retry_url = reverse("account_request_login_code")
-    if _pending_process(request, PhoneVerificationStage.key, PhoneVerificationStageProcess.resume) is None:
+    process = _pending_process(request, PhoneVerificationStage.key, PhoneVerificationStageProcess.resume)
+    if process is None:
+        log_refusal("accounts.code.expired", ip=client_ip(request), page="phone")
         return _refuse_code(
             request,
             _("This code has expired or was already used. Sign in with a new code."),
             status=400,
             retry_url=retry_url,
         )
-    return _with_code_statuses(allauth_views.verify_phone(request), request, here=here, retry_url=retry_url)
+    return _with_code_statuses(
+        allauth_views.verify_phone(request),
+        request,
+        here=here,
+        retry_url=retry_url,
+        phone=process.phone,
+        page="phone",
+    )
 
 
 @never_cache
@@ -139,6 +200,8 @@ def request_login_code(request):
             form.has_error(field, "too_many_login_attempts") for field in ("phone", "email", NON_FIELD_ERRORS)
         )
         response.status_code = 429 if limited else 400
+        if limited:
+            log_refusal("accounts.code.request_limited", phone=request.POST.get("phone"), ip=client_ip(request))
     return response
 
 

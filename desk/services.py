@@ -31,6 +31,7 @@ from codesign import services as codesign_services
 from livinglab import ratelimit, sms
 from livinglab.assisted import ASSISTED_CHANNELS, Assisted
 from livinglab.errors import ActionRefused
+from livinglab.security_log import log_refusal
 from pilots import services as pilot_services
 from proposals import services as proposal_services
 from proposals.models import Area
@@ -460,11 +461,15 @@ def send_claim_code_by_sms(resident: DeskResident, *, staff, claim_url: str) -> 
     if not resident.phone:
         raise ActionRefused(_("This resident has no mobile number. Print the letter instead."), status=409)
     limits = [*sms.rate_limits(resident.phone), ("desk.sms", staff.pk, settings.DESK_SMS_RATE_LIMIT)]
-    refused = ActionRefused(
-        _("Too many text messages were sent in a short while. Print the letter instead, or try again later."),
-        status=429,
-    )
-    with ratelimit.holding_all(limits, refuse=lambda: refused):
+
+    def refuse():
+        log_refusal("sms.flood", phone=resident.phone, staff=staff.pk, page="desk")
+        return ActionRefused(
+            _("Too many text messages were sent in a short while. Print the letter instead, or try again later."),
+            status=429,
+        )
+
+    with ratelimit.holding_all(limits, refuse=refuse):
         claim, code = issue_claim_code(resident, staff=staff, channel=ClaimChannel.SMS, sent_to=resident.phone)
         body = _(
             "Living Lab: to take over your account, open %(url)s and enter number %(number)s and code %(code)s. "
@@ -481,6 +486,12 @@ def send_claim_code_by_sms(resident: DeskResident, *, staff, claim_url: str) -> 
 
 
 def _claim_refused(claim: ClaimCode | None, reason: str, message: str, status: int, *, ip: str = ""):
+    log_refusal(
+        f"desk.claim.{reason}",
+        phone=(claim.sent_to or claim.resident.phone) if claim is not None else None,
+        ip=ip,
+        letter=claim.number if claim is not None else "-",
+    )
     if claim is not None:
         audit_log(
             instance=claim.resident.user,
@@ -532,12 +543,13 @@ def _checked_claim(number: str, code: str, *, ip: str) -> ClaimCode:
     code = "".join((code or "").split()).upper().replace("-", "")
     slot = ratelimit.take("desk.claim", ip or "unknown", settings.DESK_CLAIM_RATE_LIMIT)
     if slot is None:
+        log_refusal("desk.claim.rate_limited", ip=ip)
         raise ActionRefused(_("Too many attempts from this connection. Please wait an hour and try again."), status=429)
     claim = ClaimCode.objects.select_related("resident", "resident__user").filter(number=number).first()
     wrong = _("The letter number or the code is not right. Check both and try again.")
     locked = _("This code was entered wrongly too many times. Ask the desk for a new letter.")
     if claim is None:
-        raise ActionRefused(wrong, status=400)
+        raise _claim_refused(None, "unknown_letter", wrong, 400, ip=ip)
     if claim.used_at is not None or claim.resident.is_claimed:
         raise _claim_refused(claim, "used", _("This code was already used. Ask the desk for a new letter."), 409, ip=ip)
     if claim.revoked_at is not None:

@@ -1,3 +1,4 @@
+import allauth.urls
 from django.conf import settings
 from django.conf.urls.static import static
 from django.urls import include, path
@@ -10,7 +11,14 @@ from wagtail.documents import urls as wagtaildocs_urls
 from wagtail.documents.views import serve as wagtaildocs_serve
 from wagtail.utils.urlpatterns import decorate_urlpatterns
 
-from accounts.views import RateLimitedLoginView, confirm_login_code, request_login_code, set_language, verify_phone
+from accounts.views import (
+    RateLimitedLoginView,
+    confirm_login_code,
+    invalid_form_answers_400,
+    request_login_code,
+    set_language,
+    verify_phone,
+)
 from opendata.api import api
 
 from .views import admin_login, frontend_login, limit_password_tries
@@ -40,13 +48,16 @@ urlpatterns = [
         name="wagtailcore_authenticate_with_password",
     ),
     path("_util/login/", frontend_login, name="wagtailcore_login"),
-    # allauth's login view, answering 429 when the failed-login limit blocks (allauth answers 200).
-    path("accounts/login/", RateLimitedLoginView.as_view(), name="account_login"),
+    # allauth's login view, answering 400 for a refused form and 429 when the failed-login limit blocks (allauth
+    # answers 200 to both).
+    path("accounts/login/", invalid_form_answers_400(RateLimitedLoginView.as_view()), name="account_login"),
     # allauth's one-time code pages, answering 400/429 for wrong, spent or voided codes (accounts/views.py).
     path("accounts/login/code/", request_login_code, name="account_request_login_code"),
     path("accounts/login/code/confirm/", confirm_login_code, name="account_confirm_login_code"),
     path("accounts/phone/verify/", verify_phone, name="account_verify_phone"),
-    path("accounts/", include("allauth.urls")),
+    # Every other allauth page (sign-up, social sign-up, passwords, e-mail, phone, reauthentication) answers 400
+    # to a refused form, with the same page and its errors (allauth answers 200).
+    path("accounts/", include(decorate_urlpatterns(allauth.urls.urlpatterns, invalid_form_answers_400))),
     path("account/", include("accounts.urls")),
     # Django's language switch, remembered on the account when signed in (the language of their notifications).
     path("i18n/setlang/", set_language, name="set_language"),

@@ -388,6 +388,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.request": {"level": "ERROR"},
+        # Refused codes, code lockouts and text floods (livinglab.security_log): kept even when LOG_LEVEL is raised.
+        "livinglab.security": {"level": "WARNING"},
         # Wagtail runs its index and reference updates as tasks; one line each is noise.
         "django.tasks": {"level": "WARNING"},
         "django_tasks": {"level": "WARNING"},

@@ -61,7 +61,7 @@ def test_signup_with_a_taken_email_creates_nothing_and_reveals_nothing(client):
 def test_signup_rejects_mismatched_passwords_and_a_short_name(client):
     response = _signup(client, password2="something-else-entirely", display_name="x")
     body = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "same password" in body
     assert "at least 2 characters" in body
     assert not User.objects.exists()
@@ -110,7 +110,7 @@ def test_a_forged_confirmation_key_verifies_nothing(client):
 
 def test_login_with_a_wrong_password_is_refused(client, resident):
     response = client.post(reverse("account_login"), {"login": resident.email, "password": "wrong"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "not correct" in response.content.decode()
     assert "_auth_user_id" not in client.session
 
@@ -140,7 +140,7 @@ def test_logout_requires_the_csrf_token(resident):
 def test_failed_logins_are_rate_limited(client, resident):
     for _ in range(5):
         response = client.post(reverse("account_login"), {"login": resident.email, "password": "wrong"})
-        assert response.status_code == 200
+        assert response.status_code == 400
     # Even the right password is refused now, with a clear message and 429.
     response = client.post(reverse("account_login"), {"login": resident.email, "password": PASSWORD})
     assert response.status_code == 429
@@ -155,7 +155,7 @@ def test_failed_logins_spread_over_many_accounts_from_one_address_get_429(client
         client.post(reverse("account_login"), {"login": f"x{i}@example.org", "password": "x"}).status_code
         for i in range(101)
     ]
-    assert statuses[:100] == [200] * 100
+    assert statuses[:100] == [400] * 100
     assert statuses[100] == 429
     assert client.post(reverse("account_login"), {"login": resident.email, "password": "x"}).status_code == 429
 
@@ -168,7 +168,7 @@ def test_a_flood_of_login_posts_from_one_address_gets_429(client, settings):
         client.post(reverse("account_login"), {"login": f"x{i}@example.org", "password": "x"}).status_code
         for i in range(6)
     ]
-    assert statuses == [200] * 5 + [429]
+    assert statuses == [400] * 5 + [429]
 
 
 def test_password_reset_sets_a_new_password(client, resident):

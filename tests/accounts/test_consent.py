@@ -28,7 +28,7 @@ def test_signing_up_stores_the_acceptance_of_each_current_version_with_its_time(
 
 def test_signing_up_without_accepting_creates_nothing(client):
     response = client.post(reverse("account_signup"), SIGNUP)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Please accept the terms of use" in response.content.decode()
     assert not User.objects.filter(email="minji@example.org").exists()
 

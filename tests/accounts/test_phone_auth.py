@@ -91,7 +91,7 @@ def test_every_usual_way_of_writing_the_number_is_stored_in_e164(client, typed):
 )
 def test_foreign_malformed_or_landline_numbers_get_a_clear_form_error(client, typed, message):
     response = signup(client, phone=typed)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert message in response.content.decode()
     assert not User.objects.exists()
     assert sms.outbox == []
@@ -99,14 +99,14 @@ def test_foreign_malformed_or_landline_numbers_get_a_clear_form_error(client, ty
 
 def test_signup_needs_an_email_address_or_a_phone(client):
     response = signup(client, phone="")
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Give an e-mail address or a mobile number" in response.content.decode()
     assert not User.objects.exists()
 
 
 def test_signup_with_email_still_needs_a_password(client):
     response = signup(client, phone="", email="minji@example.org")
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Choose a password" in response.content.decode()
     assert not User.objects.exists()
 

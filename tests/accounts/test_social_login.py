@@ -171,7 +171,8 @@ def test_kakao_with_an_unverified_email_never_attaches_to_an_existing_account(cl
         reverse("socialaccount_signup"),
         {"email": "halmeoni@kakao.example", "display_name": "김씨", "accept_terms": "on"},
     )
-    assert page.status_code == 200
+    assert page.status_code == 400
+    assert "An account already exists with this email address" in page.content.decode()
     assert signed_in(client) is None
     assert User.objects.count() == 1
 
@@ -195,7 +196,7 @@ def test_kakao_profile_without_email_asks_for_details(client, kakao):
     assert "김할머니" in page.content.decode()
 
     refused = client.post(reverse("socialaccount_signup"), {"display_name": "김할머니", "accept_terms": "on"})
-    assert refused.status_code == 200
+    assert refused.status_code == 400
     assert "Give an e-mail address or a mobile number" in refused.content.decode()
     assert not User.objects.exists()
 

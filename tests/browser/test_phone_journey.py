@@ -82,3 +82,28 @@ def test_a_resident_signs_up_and_then_signs_in_by_phone(live_server, page, scree
     expect(page.get_by_role("link", name="박영희")).to_be_visible()
     at_both_widths(page, screenshot, assert_accessible, "phone-signed-in")
     assert [message.to for message in sms.outbox] == [E164, E164]
+
+
+def test_a_refused_sign_up_shows_its_error_and_keeps_what_was_typed(live_server, page):
+    """The sign-up page answers a landline number with 400: the browser shows the same form, the error under
+    the number, and the name already typed; the corrected number goes on to the code."""
+    demo.build_pages()
+    base = live_server.url
+    korean(page, base)
+
+    page.goto(f"{base}/accounts/signup/")
+    page.get_by_label(re.compile("^휴대전화 번호")).fill("02-123-4567")
+    page.get_by_label(re.compile("^표시 이름")).fill("박영희")
+    page.get_by_label(re.compile("^이용약관과 개인정보 처리방침에 동의합니다")).check()
+    with page.expect_response(lambda response: response.request.method == "POST") as answer:
+        page.get_by_role("button", name="회원가입", exact=True).click()
+    assert answer.value.status == 400
+    expect(page.get_by_text("휴대전화 번호가 아닙니다.")).to_be_visible()
+    expect(page.get_by_label(re.compile("^표시 이름"))).to_have_value("박영희")
+    assert not User.objects.exists()
+
+    page.get_by_label(re.compile("^휴대전화 번호")).fill(NUMBER)
+    page.get_by_label(re.compile("^이용약관과 개인정보 처리방침에 동의합니다")).check()
+    page.get_by_role("button", name="회원가입", exact=True).click()
+    expect(page.get_by_role("heading", name="전화번호 인증 코드 입력")).to_be_visible()
+    assert User.objects.get().phone == E164
