@@ -26,14 +26,20 @@ from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
-
-from home.legal import published_legal_pages
 
 from .models import Consent, LegalDocument
 
 DOCUMENT_URLS = {LegalDocument.TERMS: "/terms/", LegalDocument.PRIVACY: "/privacy/"}
+
+
+def published_legal_pages() -> dict[str, dict]:
+    """The published legal pages, from ``settings.LEGAL_PAGES_SOURCE`` (the home app's, which builds on this
+    one and so is named, not imported); none when it is empty."""
+    source = getattr(settings, "LEGAL_PAGES_SOURCE", "")
+    return import_string(source)() if source else {}
 
 
 def current_versions() -> dict[str, str]:

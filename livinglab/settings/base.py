@@ -413,6 +413,10 @@ LEGAL_DOCUMENTS = {
     "terms": env_str("TERMS_VERSION", "2026-11-01"),
     "privacy": env_str("PRIVACY_VERSION", "2026-11-01"),
 }
+# Where the published legal pages are read from (``{document: {"url", "consent_version"}}``, cached): the home
+# app owns the pages, and accounts names it here rather than importing it (home builds on accounts). Empty:
+# the versions above alone.
+LEGAL_PAGES_SOURCE = "home.legal.published_legal_pages"
 COMMENT_RATE_LIMIT = env_str("COMMENT_RATE_LIMIT", "10/m")
 REPORT_RATE_LIMIT = env_str("REPORT_RATE_LIMIT", "20/h")
 FEEDBACK_RATE_LIMIT = env_str("FEEDBACK_RATE_LIMIT", "10/h")

@@ -221,3 +221,11 @@ def test_an_editor_publishes_with_the_box_and_the_next_edit_starts_with_it_clear
     assert "checked" not in box
     assert submit(ask_again=False).consent_version == 1
     assert submit(ask_again=True).consent_version == 2
+
+
+def test_without_a_legal_pages_source_the_published_pages_are_not_read(legal_pages, settings):
+    """Accounts names the home app's pages in a setting instead of importing them (home builds on accounts)."""
+    publish(legal_pages["terms"], ask_again=True)
+    assert current_versions()["terms"] == "2026-11-01+1"
+    settings.LEGAL_PAGES_SOURCE = ""
+    assert current_versions() == dict(settings.LEGAL_DOCUMENTS)
