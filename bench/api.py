@@ -20,6 +20,7 @@ BENCH_POSTGRES_URL overrides the server (without a database name).
 """
 
 import argparse
+import contextlib
 import importlib.util
 import os
 import platform
@@ -29,11 +30,12 @@ import sys
 import tempfile
 import time
 import tracemalloc
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.owned_database import owned_database  # noqa: E402 - after the path is set
 
 
 def load_generator():
@@ -42,25 +44,6 @@ def load_generator():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def create_postgres(admin_url: str) -> str:
-    import psycopg
-
-    name = f"ll_bench_api_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin_url + "/postgres", autocommit=True) as connection:
-        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if exists:
-            raise SystemExit(f"database {name} exists; not touching it")
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return name
-
-
-def drop_postgres(admin_url: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_url + "/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def timed(function, repeat: int) -> tuple[float, float, int]:
@@ -162,26 +145,20 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    admin_url = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
     workdir = Path(tempfile.mkdtemp(prefix="bench-api-"))
-    database = create_postgres(admin_url) if args.engine == "postgres" else None
-    url = f"{admin_url}/{database}" if database else f"sqlite:///{workdir / 'bench.sqlite3'}"
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="livinglab.settings.test",
-        DATABASE_URL=url,
-        REDIS_URL="",
-        ELASTICSEARCH_URL="",
-        API_RATE_LIMIT="100000000/m",
-        OPENDATA_ROOT=str(workdir / "opendata"),
-    )
+    database = owned_database("ll_bench_api") if args.engine == "postgres" else contextlib.nullcontext()
     try:
-        run(args, workdir)
+        with database as owned:
+            os.environ.update(
+                DJANGO_SETTINGS_MODULE="livinglab.settings.test",
+                DATABASE_URL=owned.url if owned else f"sqlite:///{workdir / 'bench.sqlite3'}",
+                REDIS_URL="",
+                ELASTICSEARCH_URL="",
+                API_RATE_LIMIT="100000000/m",
+                OPENDATA_ROOT=str(workdir / "opendata"),
+            )
+            run(args, workdir)
     finally:
-        if database:
-            from django.db import connections
-
-            connections.close_all()
-            drop_postgres(admin_url, database)
         shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -28,7 +28,6 @@ import os
 import platform
 import random
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -42,40 +41,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.owned_database import owned_database  # noqa: E402 - after the path is set
+
 CSRF_TOKEN = "benchruncsrftoken0123456789abcde"  # noqa: S105 - any 32 characters: cookie and header agree
 PAGE_SIZE = 20
 DETAIL_COMMENTS = 200
-
-
-# --- the database it owns ------------------------------------------------------------------------------
-
-
-class OwnDatabase:
-    """A database this run created; ``drop`` refuses any other name."""
-
-    def __init__(self, admin_url: str, prefix: str = "ll_bench_run"):
-        import psycopg
-
-        self.admin_url = admin_url
-        self.name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(admin_url + "/postgres", autocommit=True) as connection:
-            if connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [self.name]).fetchone():
-                raise SystemExit(f"database {self.name} exists; bench/run only drops databases it created")
-            connection.execute(f'CREATE DATABASE "{self.name}"')
-        self.created = True
-
-    @property
-    def url(self) -> str:
-        return f"{self.admin_url}/{self.name}"
-
-    def drop(self) -> None:
-        import psycopg
-
-        if not self.created:
-            return
-        with psycopg.connect(self.admin_url + "/postgres", autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-        self.created = False
 
 
 def load_text_generator():
@@ -651,12 +621,15 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    admin_url = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
-    # A terminated run still drops its database: SIGTERM unwinds through the ``finally`` below.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     directory = Path(tempfile.mkdtemp(prefix="bench-run-"))
-    database = OwnDatabase(admin_url, args.database_prefix)
-    print(f"database {database.name} (created by this run; dropped at the end)", file=sys.stderr)
+    try:
+        with owned_database(args.database_prefix) as database:
+            run_jobs(args, database, directory)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def run_jobs(args, database, directory: Path) -> None:
     redis_url = os.environ.get("REDIS_URL", "")
     prefix = f"bench-run-{uuid.uuid4().hex[:8]}"
     env = {
@@ -687,47 +660,36 @@ def main() -> None:
         "pages": [],
         "votes": [],
     }
-    try:
-        import django
+    import django
 
-        django.setup()
-        from django.core.management import call_command
-        from django.db import connection, connections
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
 
-        started = time.perf_counter()
-        call_command("migrate", verbosity=0)
-        call_command("load_demo_data", quiet_credentials=True, stdout=open(os.devnull, "w"))  # noqa: SIM115
-        print(f"migrated and demo site loaded in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW server_version")
-            results["machine"] += f", PostgreSQL {cursor.fetchone()[0]}"
-        from pilots.models import PilotPage
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    call_command("load_demo_data", quiet_credentials=True, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    print(f"migrated and demo site loaded in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        results["machine"] += f", PostgreSQL {cursor.fetchone()[0]}"
+    from pilots.models import PilotPage
 
-        pilot = PilotPage.objects.live().first()
-        generator = load_text_generator()
-        rng = random.Random(args.seed)
-        for size in sorted(args.sizes):
-            data = grow_to(size, rng, generator)
-            detail_pk = detail_proposal(rng, generator)
-            results["data"].append(data)
-            print(f"{size:,} proposals ready ({data})", file=sys.stderr, flush=True)
-            if not args.skip_pages:
-                jobs = page_jobs(detail_pk, pilot.pk if pilot else None)
-                results["pages"] += measure_pages(database.url, jobs, args.repeat, size)
-                save(results, output)
-            if not args.skip_votes:
-                results["votes"] += measure_votes(args, database.url, env, directory, size)
-                save(results, output)
-        connections.close_all()
-    finally:
-        try:
-            from django.db import connections
-
-            connections.close_all()
-        except Exception:  # noqa: BLE001, S110 - Django may not be set up yet; the drop below still runs
-            pass
-        database.drop()
-        shutil.rmtree(directory, ignore_errors=True)
+    pilot = PilotPage.objects.live().first()
+    generator = load_text_generator()
+    rng = random.Random(args.seed)
+    for size in sorted(args.sizes):
+        data = grow_to(size, rng, generator)
+        detail_pk = detail_proposal(rng, generator)
+        results["data"].append(data)
+        print(f"{size:,} proposals ready ({data})", file=sys.stderr, flush=True)
+        if not args.skip_pages:
+            jobs = page_jobs(detail_pk, pilot.pk if pilot else None)
+            results["pages"] += measure_pages(database.url, jobs, args.repeat, size)
+            save(results, output)
+        if not args.skip_votes:
+            results["votes"] += measure_votes(args, database.url, env, directory, size)
+            save(results, output)
     results["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     save(results, output)
     print(table(results))

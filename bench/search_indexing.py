@@ -21,11 +21,12 @@ import os
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.owned_database import owned_database  # noqa: E402 - after the path is set
 
 LOOPBACK = (
     "import time; from tests.search.loopback_elasticsearch import LoopbackElasticsearch as L; s = L().__enter__(); "
@@ -38,17 +39,6 @@ def bench_search_module():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def create_database(admin_url: str, prefix: str) -> str:
-    import psycopg
-
-    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin_url + "/postgres", autocommit=True) as connection:
-        if connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            raise SystemExit(f"database {name} exists; not touching it")
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return name
 
 
 def cpu(function, profile: str | None = None) -> float:
@@ -71,29 +61,20 @@ def main() -> None:
     parser.add_argument("--profile-analyse", help="write a cProfile of the analysis here")
     parser.add_argument("--skip-analyse", action="store_true")
     args = parser.parse_args()
-    admin_url = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
     stand_in = subprocess.Popen([sys.executable, "-c", LOOPBACK], cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    database = create_database(admin_url, args.prefix)
-    print(f"database {database} (created by this run)", file=sys.stderr)
     try:
-        run(args, admin_url, database, stand_in.stdout.readline().strip())
+        with owned_database(args.prefix) as database:
+            run(args, database.url, stand_in.stdout.readline().strip())
     finally:
         stand_in.terminate()
         stand_in.wait()
-        from django.conf import settings
-
-        if settings.configured:
-            from django.db import connections
-
-            connections.close_all()
-        bench_search_module().drop_database(admin_url, database)
 
 
-def run(args, admin_url: str, database: str, elasticsearch_url: str) -> None:
+def run(args, database_url: str, elasticsearch_url: str) -> None:
     os.environ.update(
         {
             "DJANGO_SETTINGS_MODULE": "livinglab.settings.test",
-            "DATABASE_URL": f"{admin_url}/{database}",
+            "DATABASE_URL": database_url,
             "REDIS_URL": "",
             "ELASTICSEARCH_URL": elasticsearch_url,
         }

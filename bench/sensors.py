@@ -37,31 +37,16 @@ import os
 import statistics
 import sys
 import time
-import uuid
 from pathlib import Path
-
-import psycopg
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.owned_database import owned_database  # noqa: E402 - after the path is set
+
 STEP = 600  # seconds between readings
 PER_DAY = 86400 // STEP
 START = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
-
-
-def create_postgres(admin_url: str) -> str:
-    name = f"ll_bench_sensors_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin_url + "/postgres", autocommit=True) as connection:
-        if connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            raise SystemExit(f"database {name} exists; not touching it")
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return name
-
-
-def drop_postgres(admin_url: str, name: str) -> None:
-    with psycopg.connect(admin_url + "/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def serve(streams: int, readings, address, ready) -> None:
@@ -272,14 +257,12 @@ def main() -> None:
         raise SystemExit("the SensorThings server did not start")
     server_url = f"http://127.0.0.1:{port.value}/v1.1"
 
-    admin_url = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
-    name = create_postgres(admin_url)
-    os.environ["DATABASE_URL"] = f"{admin_url}/{name}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "livinglab.settings.dev")
     try:
-        run(args, server_url, readings)
+        with owned_database("ll_bench_sensors") as database:
+            os.environ["DATABASE_URL"] = database.url
+            os.environ.setdefault("DJANGO_SETTINGS_MODULE", "livinglab.settings.dev")
+            run(args, server_url, readings)
     finally:
-        drop_postgres(admin_url, name)
         server.terminate()
         server.join(10)
 
