@@ -1,6 +1,8 @@
 """Running a pull or an upload (inside the task worker): each leaves a ``PullLog``, never raises for the source."""
 
 import logging
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -71,22 +73,25 @@ def pull_source(
             str(item.get("@iot.id")): (item.get("unitOfMeasurement") or {}).get("symbol")
             for item in client.datastreams()
         }
+        linked = []
         for stream in streams:
-            if stream.external_id not in units:
+            if stream.external_id in units:
+                linked.append((stream, units[stream.external_id]))
+            else:
                 result.reject(
                     stream.site.code, "", "", _("the source has no Datastream %(id)s") % {"id": stream.external_id}
                 )
-                continue
-            unit = units[stream.external_id]
-            items: list = []
-            pending.append((stream, items))
-            for page in client.observations(stream.external_id, since=stream.latest_time):
-                items.extend((obs.get("phenomenonTime"), obs.get("result"), unit) for obs in page)
-                pending_count += len(page)
-                if pending_count >= batch_readings:
-                    store_pending()
-                    items = []
-                    pending.append((stream, items))
+        current, items = None, []
+        for stream, unit, page in fetched_ahead(_observation_pages(client, linked)):
+            if stream is not current:
+                current, items = stream, []
+                pending.append((stream, items))
+            items.extend((obs.get("phenomenonTime"), obs.get("result"), unit) for obs in page)
+            pending_count += len(page)
+            if pending_count >= batch_readings:
+                store_pending()
+                items = []
+                pending.append((stream, items))
     except SourceError as failure:
         error = str(failure)
     store_pending()
@@ -105,6 +110,30 @@ def pull_source(
     if error:
         logger.warning("Sensor source %s: %s", source.pk, error)
     return _finish(log, result, error)
+
+
+def _observation_pages(client: SensorThingsClient, linked: list) -> Iterator[tuple[DataStream, str | None, list]]:
+    """Every linked stream's new observations, page by page, as (stream, unit, page). Reads no database: it runs
+    in the fetching thread."""
+    for stream, unit in linked:
+        for page in client.observations(stream.external_id, since=stream.latest_time):
+            yield stream, unit, page
+
+
+def fetched_ahead[T](pages: Iterator[T]) -> Iterator[T]:
+    """``pages`` with the next one fetched in a thread while the caller stores the current one.
+
+    A pull is HTTP wait and JSON decoding on one side and parsing and database writes on the other; fetching one
+    page ahead overlaps them. Items and errors arrive in the order the iterator produced them: an error raised
+    after some pages (a source that fails half-way) reaches the caller after those pages, so what came before it
+    is still stored. Only one page is ever held ahead, and the thread never touches the database.
+    """
+    done = object()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sensor-fetch") as fetcher:
+        upcoming = fetcher.submit(next, pages, done)
+        while (item := upcoming.result()) is not done:
+            upcoming = fetcher.submit(next, pages, done)
+            yield item
 
 
 def process_upload(upload: SensorUpload) -> PullLog:
