@@ -159,3 +159,14 @@ def test_appointing_the_chosen_person(client, administrator, people, centre):
     assert DeskStaff.objects.get(user=people["phone"]).centre == centre
     # The edit form shows the appointment again, now with the person fixed.
     assert client.get(reverse("desk_staff:edit", args=[people["phone"].desk_membership.pk])).status_code == 200
+
+
+def test_the_chooser_speaks_korean(client, administrator, people):
+    administrator.language = "ko"
+    administrator.save(update_fields=["language"])
+    client.force_login(administrator)
+    client.cookies["django_language"] = "ko"
+    html = modal_html(client.get(CHOOSE, HTTP_ACCEPT_LANGUAGE="ko"))
+    assert "이름, 이메일 주소 또는 휴대전화 번호" in html and "사람 선택" in html
+    form = client.get(ADD, HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    assert "이름, 이메일 주소 또는 휴대전화 번호로 찾으세요." in form
