@@ -96,9 +96,13 @@ class AppointeeChooseMixin(MayAppointMixin):
 
     @property
     def columns(self):
+        # Names repeat (a district has many Kim Minji): the address and the number tell people apart.
+        name = self.title_column
+        name.label = _("Name")
         return [
-            self.title_column,
+            name,
             Column("email", label=_("E-mail address"), accessor="email"),
+            Column("phone", label=_("Mobile phone"), accessor=lambda user: national_format(user.phone or "")),
             Column("home_area", label=_("Neighbourhood"), accessor="home_area"),
         ]
 

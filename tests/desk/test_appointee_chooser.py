@@ -70,6 +70,8 @@ def test_the_chooser_offers_only_people_who_can_be_appointed(client, administrat
         assert people[key].display_name not in html, key
     assert administrator.display_name not in html
     assert 'name="q"' in html  # the search box
+    # Names repeat: each row carries the address or the number that tells people apart.
+    assert "minji.kim@example.org" in html and "010-2345-6781" in html
 
 
 @pytest.mark.parametrize(
