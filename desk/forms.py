@@ -7,11 +7,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from wagtail.admin.forms import WagtailAdminModelForm
 
-from accounts.models import NotifyBy, Role, User
+from accounts.models import NotifyBy, User
 from livinglab.forms import LocalizedChoiceField
 from proposals.forms import PlainLabelForm, ProposalSubmitForm
 from proposals.models import Area, FilingChannel, Proposal
 
+from .chooser import appointable_users, appointee_chooser_viewset, appointee_label
 from .models import AgeBand, DeskStaff
 
 ASSISTED_CHANNEL_CHOICES = [
@@ -283,35 +284,23 @@ class PopulationImportForm(PlainLabelForm):
 # --- the administrators' side: appointing desk staff in the admin ---------------------------------------
 
 
-def appointable_users():
-    """Whom an administrator can make desk staff: active, not erased residents without a desk already.
-
-    Not administrators, moderators or experts (appointing would take their role away; change it in the user
-    admin first), not superusers, and not accounts a desk registered that nobody has claimed yet (a resident
-    with a placeholder address is helped at the desk; they do not work there).
-    """
-    return (
-        User.objects.filter(is_active=True, erased_at__isnull=True, is_superuser=False, role=Role.RESIDENT)
-        .filter(desk_membership__isnull=True)
-        .exclude(desk_registration__isnull=False, desk_registration__claimed_at__isnull=True)
-        .order_by("display_name", "email")
-    )
-
-
 class AppointeeChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return f"{obj.display_name} <{obj.email}>" if obj.email else obj.display_name
+        return appointee_label(obj)
 
 
 class DeskStaffAppointForm(WagtailAdminModelForm):
     """Make a resident desk staff at a centre (saved by ``desk.services.appoint_desk_staff``)."""
 
+    # A search in a modal, not a dropdown: a district has thousands of accounts (``desk.chooser``). The field
+    # still accepts only ``appointable_users()``, whatever id is posted.
     user = AppointeeChoiceField(
         label=_("Person"),
         queryset=User.objects.none(),
+        widget=appointee_chooser_viewset.widget_class,
         help_text=_(
-            "Residents with an active account who are not desk staff yet. To move someone to another centre, "
-            "edit their appointment instead."
+            "Search by name, e-mail address or mobile number. Residents with an active account who are not desk "
+            "staff yet. To move someone to another centre, edit their appointment instead."
         ),
     )
 

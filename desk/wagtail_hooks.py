@@ -10,7 +10,8 @@ from wagtail.permissions import register_permission_policy
 from proposals.rules import can
 from proposals.viewsets import ModerationPermissionPolicy
 
-from .models import DeskStaff
+from .chooser import appointee_chooser_viewset
+from .models import Centre, DeskStaff
 from .viewsets import DesksViewSetGroup
 
 LOG_ACTIONS = [
@@ -31,11 +32,18 @@ def register_desk_log_actions(actions):
         actions.register_action(action, label, message)
 
 
-# Registered at import time, before any admin view asks for (and caches) a fallback policy. Centres keep
-# Wagtail's model permissions (superusers only today).
+# Registered at import time, before any admin view asks for (and caches) a fallback policy. Administrators
+# (``desk.rules``) run both listings: centres are reference data like areas (added and edited, never deleted:
+# residents, staff and paper forms point at them); appointments are added, moved and ended.
+register_permission_policy(Centre, ModerationPermissionPolicy(Centre, ("add", "change", "view"), "desk.manage_centres"))
 register_permission_policy(
     DeskStaff, ModerationPermissionPolicy(DeskStaff, ("add", "change", "delete", "view"), "desk.appoint_staff")
 )
+
+
+@hooks.register("register_admin_viewset")
+def register_appointee_chooser():
+    return appointee_chooser_viewset
 
 
 @hooks.register("register_admin_viewset")

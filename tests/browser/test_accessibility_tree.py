@@ -132,8 +132,8 @@ def test_supporting_and_commenting_name_their_controls_and_announce_the_result(l
     assert_controls_named(page, "after commenting")
 
 
-def test_registering_for_a_session_names_its_controls_and_announces_the_seat(live_server, page):
-    home = demo.build_pages()
+def session_on_a_pilot(home, *, title: str = "Shelter workshop") -> Session:
+    """A co-design session, two days ahead, on a running pilot under a new pilot index below ``home``."""
     index = PilotIndexPage(title="Pilots", slug="pilots")
     home.add_child(instance=index)
     index.save_revision().publish()
@@ -149,14 +149,18 @@ def test_registering_for_a_session_names_its_controls_and_announces_the_seat(liv
     index.add_child(instance=pilot)
     pilot.save_revision().publish()
     start = timezone.now() + datetime.timedelta(days=2)
-    session = Session.objects.create(
+    return Session.objects.create(
         page=pilot,
-        title="Shelter workshop",
+        title=title,
         place="Residents' Hall",
         capacity=5,
         starts_at=start,
         ends_at=start + datetime.timedelta(hours=2),
     )
+
+
+def test_registering_for_a_session_names_its_controls_and_announces_the_seat(live_server, page):
+    session = session_on_a_pilot(demo.build_pages())
     base = live_server.url
     log_in(page, base, ResidentFactory())
     page.goto(f"{base}{session.get_absolute_url()}")
@@ -173,7 +177,10 @@ def test_registering_for_a_session_names_its_controls_and_announces_the_seat(liv
 
 @pytest.fixture
 def key_pages(db):
-    """Home, proposal list and detail, the new-proposal form, a challenge page and the desk, and who sees them."""
+    """Who sees which key page: a visitor the sign-up page and the desk's claim page (where a resident takes over
+    the account a desk made); a resident the home page, the proposal list and a proposal, the new-proposal form,
+    a challenge page and a co-design session's page; desk staff the desk, its registration form and paper
+    forms."""
     home = demo.build_pages()
     challenges = ChallengeIndexPage(title="Challenges", slug="challenges", intro="The district asks.")
     home.add_child(instance=challenges)
@@ -190,15 +197,20 @@ def key_pages(db):
         title="A very long proposal title about the broken street lights along Seongsu-ro 3-gil near the market",
         easy_read_summary="The street lights are broken.\nThe alley is dark at night.",
     )
+    session = session_on_a_pilot(
+        home, title="Co-design workshop on the smart bus shelter at Seongsu-ro 3-gil, second floor meeting room"
+    )
     staff = UserFactory(display_name="Desk staff member")
     desk_services.appoint_desk_staff(staff, centre=Centre.objects.create(name="Seongsu Centre", area=DongFactory()))
     return {
+        "visitor_pages": ["/accounts/signup/", "/desk/claim/"],
         "resident": [
             "/",
             "/proposals/",
             proposal.get_absolute_url(),
             "/proposals/new/",
             challenge.url,
+            session.get_absolute_url(),
         ],
         "staff": staff,
         "staff_pages": ["/desk/", "/desk/residents/new/", "/desk/paper/"],
@@ -217,10 +229,14 @@ def assert_no_sideways_scroll(browser, base, key_pages, *, viewport, scale, text
     failures = []
     try:
         for person, paths in (
+            (None, key_pages["visitor_pages"]),
             (ResidentFactory(), key_pages["resident"]),
             (key_pages["staff"], key_pages["staff_pages"]),
         ):
-            log_in(page, base, person)  # clears the cookies: the text size is chosen after it
+            if person is None:
+                context.clear_cookies()
+            else:
+                log_in(page, base, person)  # clears the cookies: the text size is chosen after it
             context.add_cookies([{"name": "ll_reading", "value": f"s{text_size}c0", "url": base}])
             for path in paths:
                 assert page.goto(f"{base}{path}").ok, path

@@ -63,18 +63,19 @@ def test_the_listing_shows_who_works_where(client, administrator, staff, centre,
     assert "창구 담당자" in page.content.decode() and centre.name in page.content.decode()
 
 
-def test_only_active_residents_without_a_desk_are_offered(client, administrator, newcomer, staff, desk_resident):
+def test_only_active_residents_without_a_desk_are_accepted(client, administrator, newcomer, staff, desk_resident):
+    """The form takes a person's id from the chooser; an id the chooser would not offer is refused all the same."""
     moderator = UserFactory(role=Role.MODERATOR, display_name="Moderator person")
     expert = ExpertFactory(display_name="Expert person")
     inactive = ResidentFactory(display_name="Inactive person", is_active=False)
     client.force_login(administrator)
     page = client.get(ADD)
-    assert "새 담당자" in page.content.decode()
-    # Someone already at a desk is not offered either: moving them is an edit of their appointment.
     assert list(page.context["form"].fields["user"].queryset) == [newcomer]
-    for person in (moderator, expert, inactive, desk_resident.user):
+    # Someone already at a desk is not accepted either: moving them is an edit of their appointment.
+    for person in (moderator, expert, inactive, desk_resident.user, staff, administrator):
         response = client.post(ADD, {"user": person.pk, "centre": staff.desk_membership.centre_id})
         assert response.status_code == 200  # the form again, with its error
+        assert "user" in response.context["form"].errors
     assert not DeskStaff.objects.exclude(user=staff).exists()
     assert Role(UserFactory._meta.model.objects.get(pk=moderator.pk).role) == Role.MODERATOR
 

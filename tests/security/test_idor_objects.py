@@ -73,6 +73,8 @@ LOGIN_PAGES = ("/accounts/login/", "/admin/login/")
 # Routes that answer 404 for these objects whoever asks: the challenge page is no alias, a hidden feedback
 # cannot be reported, a hidden proposal cannot be chosen for a pilot.
 NOT_FOUND_FOR_EVERYONE = {"wagtailadmin_pages:convert_alias", "pilots:feedback_report", "pilot_proposal_chooser:chosen"}
+# Nobody creates accounts from the desk-staff appointment chooser.
+NOT_FOUND_FOR_EVERYONE |= {"desk_appointee_chooser:create"}
 # Wagtail's own, left as they are: any admin user may ask whether publishing a page would cancel its workflow
 # (the answer names the workflow and its tasks, nothing of the page's content).
 WAGTAIL_ANSWERS_ANY_ADMIN_USER = {"wagtailadmin_pages:confirm_workflow_cancellation"}
@@ -227,7 +229,6 @@ def build_desk() -> World:
     build_pilot()
     return World(
         ids={"pk": resident.pk},
-        ids_by_prefix={"centres:": {"pk": centre.pk}},
         secrets=[MARK, "2345-6789"],
         entitled=staff,
     )
@@ -249,15 +250,34 @@ def desk_state() -> tuple:
 
 
 def build_desk_staff() -> World:
-    """Someone's appointment at a centre's desk; only administrators appoint, move or dismiss desk staff."""
+    """Someone's appointment at a centre's desk, and a resident the appointment chooser would offer; only
+    administrators appoint, move or dismiss desk staff, and only they search the people to appoint."""
     staff = desk_staff_at(new_centre(f"Centre {MARK}"))
     staff.display_name = f"Desk staff {MARK}"
     staff.save(update_fields=["display_name"])
+    appointable = ResidentFactory(display_name=f"Appointable {MARK}")
     return World(
-        ids_by_prefix={"desk_staff:": {"pk": staff.desk_membership.pk}},
+        ids_by_prefix={
+            "desk_staff:": {"pk": staff.desk_membership.pk},
+            "desk_appointee_chooser:": {"pk": appointable.pk},
+        },
         secrets=[MARK],
         entitled=AdministratorFactory(),
     )
+
+
+def build_centres() -> World:
+    """A community centre; administrators add and edit centres (``desk.manage_centres``), nobody deletes one."""
+    centre = new_centre(f"Centre {MARK}")
+    centre.address = f"Address {MARK}"
+    centre.save(update_fields=["address"])
+    return World(ids={"pk": centre.pk}, secrets=[MARK], entitled=AdministratorFactory())
+
+
+def centres_state() -> tuple:
+    # Every centre but the one the visiting desk staff member works at (made after this is first read): a centre
+    # added by an outsider shows up here too.
+    return sorted(Centre.objects.filter(staff__isnull=True).values_list("pk", "name", "name_en", "area_id", "address"))
 
 
 def desk_staff_state() -> tuple:
@@ -502,7 +522,7 @@ FAMILIES = [
     ),
     Family(
         "desk",
-        prefixes=("desk:", "centres:"),
+        prefixes=("desk:",),
         build=build_desk,
         state=desk_state,
         # desk_staff: staff at another centre.
@@ -511,13 +531,28 @@ FAMILIES = [
         reaches=("desk:resident", "desk:file_proposal", "desk:support"),
     ),
     Family(
+        "centres",
+        prefixes=("centres:",),
+        build=build_centres,
+        state=centres_state,
+        outsiders=("anonymous", "resident", "expert", "moderator", "desk_staff"),
+        post={"name": "Taken over", "area": "1", "address": "Elsewhere"},
+        reaches=("centres:index", "centres:edit"),
+    ),
+    Family(
         "desk staff appointments",
-        prefixes=("desk_staff:",),
+        prefixes=("desk_staff:", "desk_appointee_chooser:"),
         build=build_desk_staff,
         state=desk_staff_state,
         outsiders=("anonymous", "resident", "expert", "moderator", "desk_staff"),
         post={"centre": "1", "user": "1"},
-        reaches=("desk_staff:index", "desk_staff:edit", "desk_staff:delete"),
+        reaches=(
+            "desk_staff:index",
+            "desk_staff:edit",
+            "desk_staff:delete",
+            "desk_appointee_chooser:choose",
+            "desk_appointee_chooser:chosen",
+        ),
     ),
     Family(
         "pilot feedback",
