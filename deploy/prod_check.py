@@ -449,6 +449,8 @@ def main() -> int:
                         "/admin/login/",
                         hashed_static(static_root, "css/site.css"),
                         hashed_static(static_root, "vendor/leaflet/leaflet.js"),
+                        # Every admin page loads it (adminscripts): without it the admin's widgets do not start.
+                        hashed_static(static_root, "adminscripts/admin-init.js"),
                     ]
                     failures += [f"{run.target.name}: {failure}" for failure in served_checks(run, pages)]
         finally:

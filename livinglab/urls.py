@@ -2,7 +2,6 @@ import allauth.urls
 from django.conf import settings
 from django.conf.urls.static import static
 from django.urls import include, path
-from django.views.decorators.csp import csp_override
 from django.views.i18n import JavaScriptCatalog
 from wagtail import urls as wagtail_urls
 from wagtail import views as wagtail_views
@@ -30,10 +29,7 @@ urlpatterns = [
     # The admin signs in through allauth so that the same rate limits guard both doors; the signed-in who
     # may not use the admin get a 403 page here instead of a loop between sign-in and admin.
     path("admin/login/", admin_login, name="admin_login"),
-    # The admin's own CSP (settings.WAGTAILADMIN_CSP): Wagtail still needs inline scripts there.
-    path(
-        "admin/", include(decorate_urlpatterns(wagtailadmin_urls.urlpatterns, csp_override(settings.WAGTAILADMIN_CSP)))
-    ),
+    path("admin/", include(wagtailadmin_urls)),
     # Passwords of private documents and pages are tried a limited number of times per address, and the sign-in
     # for private pages is allauth's (livinglab/views.py): Wagtail's own is a bare LoginView with no limits.
     path(

@@ -25,6 +25,7 @@ APPS = (
     "mydata",
     "desk",
     "codesign",
+    "adminscripts",
 )
 DOMAIN_APPS = ("proposals", "pilots", "accounts", "home", "challenges", "desk", "codesign", "sensors")
 SUBSCRIBERS = ("search", "notifications")

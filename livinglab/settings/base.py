@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "mydata",
     "desk",
     "codesign",
+    # Before wagtail.admin: its templates replace Wagtail's inline-script ones (InlinePanel, date widgets).
+    "adminscripts",
     "ninja",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -462,9 +464,9 @@ def tile_source(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc.replace('{s}', '*')}" if parts.netloc else CSP.SELF
 
 
-# Content-Security-Policy (Django's built-in support). Scripts come only from our origin or carry the request's
-# nonce: no inline script, no eval. Styles allow inline attributes (progress bars, Leaflet, the Wagtail admin);
-# a style cannot run code. Images: our files, data:/blob: (Leaflet, Wagtail's image previews), the map tiles.
+# Content-Security-Policy (Django's built-in support), the public site and the Wagtail admin alike. Scripts come
+# only from our origin or carry the request's nonce: no inline script, no eval. Styles allow inline attributes
+# (progress bars, Leaflet, the Wagtail admin); a style cannot run code. Images: our files, data:/blob: (Leaflet, Wagtail's image previews), the map tiles.
 # WebSockets are same-origin ('self' covers ws:/wss: on the page's host).
 SECURE_CSP = {
     "default-src": [CSP.SELF],
@@ -479,15 +481,8 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.SELF],
 }
-# The Wagtail admin (staff only) needs inline scripts. Wagtail 8.0 starts its widgets with inline <script> tags
-# that carry no nonce and cannot be given one: InlinePanel (wagtailadmin/panels/inline_panel.html), every
-# chooser widget (BaseChooser.render in wagtail/admin/widgets/chooser.py writes it in Python, with no request to
-# take a nonce from) and the date and time widgets; their bodies hold per-field ids, so no hash can list them.
-# Without 'unsafe-inline' Chromium refuses them and the editor's "Add" buttons, choosers and date pickers do
-# nothing. So admin pages get the same policy with inline scripts allowed (a nonce would make browsers ignore
-# 'unsafe-inline'); tests/security/test_csp_policy.py fails once Wagtail stops writing them. Applied to /admin/
-# in livinglab/urls.py.
-WAGTAILADMIN_CSP = {**SECURE_CSP, "script-src": [CSP.SELF, CSP.UNSAFE_INLINE]}
+# The Wagtail admin runs under the same policy: Wagtail 8.0 starts its widgets with inline scripts, which the
+# adminscripts app turns into JSON data started by a static file (adminscripts/initialisers.py explains how).
 
 # Sensor pulls (sensors/sensorthings.py): retries after a failed request, with exponential backoff.
 SENSORS_PULL_RETRIES = env_int("SENSORS_PULL_RETRIES", 2)

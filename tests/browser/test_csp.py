@@ -7,8 +7,10 @@ Issue 15 point 12. The pages come from the site itself, not from a hand list:
   filled with demo objects, visited by each role it answers with an HTML page: the anonymous visitor, a
   resident (My Data, notifications, their proposal's editor), an expert, a moderator, desk staff, an
   administrator;
-- the Wagtail admin: every listing and report, our own admin views, the editor of a page of each type and of an
-  object of each model the admin edits, the preview panel and the image chooser.
+- the Wagtail admin, under the same policy: every listing and report, our own admin views, every "add" form, the
+  editor of a page of each type (and its "add" form) and of an object of each model the admin edits, the preview
+  panel and the image chooser; and its widgets at work (InlinePanel "Add", choosers, date pickers, the explorer),
+  which Wagtail starts with inline scripts and the adminscripts app starts from data.
 
 Every page is visited with a listener for ``securitypolicyviolation`` events (installed by Playwright outside
 the page's policy, in every frame) and for Chromium's "Refused to …" console messages.
@@ -24,6 +26,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import NoReverseMatch
 from django.utils import timezone
+from playwright.sync_api import expect
 from wagtail.models import Page, get_page_models
 
 from challenges.models import ChallengePage
@@ -35,6 +38,7 @@ from notifications.models import Notification
 from pilots.models import PilotFeedback, PilotPage
 from proposals.models import Area, Comment, Proposal
 from tests.factories import UserFactory
+from tests.pilots.conftest import home, make_pilot, pilot_index  # noqa: F401 - the page tree fixtures
 from tests.security.urlconf import Route, routes
 
 # Each test walks tens of pages in Chromium on a shared machine: more than the suite's 300 s hang guard.
@@ -58,6 +62,7 @@ DEMO_EMAILS = {
 }
 # Admin listings and reports come from the URLconf by name; "…_results" are the listings' htmx fragments.
 ADMIN_LISTING = re.compile(r"(:index|:list|^wagtailadmin_reports:[a-z_]+|^wagtailadmin_home)$")
+ADMIN_ADD = re.compile(r":(add|create)$")
 
 
 @pytest.fixture
@@ -91,8 +96,7 @@ def violations(page, refused) -> list[str]:
 def visit(page, refused, url) -> None:
     response = page.goto(url)
     assert response.status < 400, url
-    if "/admin/" not in url:
-        assert "unsafe-inline" not in script_sources(response)
+    assert "unsafe-inline" not in script_sources(response)
     page.wait_for_load_state("load")
     settle(page)
     found = violations(page, refused)
@@ -219,7 +223,7 @@ def html_pages(client: Client, urls: list[str]) -> list[str]:
 
 
 def admin_pages() -> list[str]:
-    """The admin's listings and reports, our own admin views, and an editor of each kind."""
+    """The admin's listings and reports, our own admin views, every "add" form, and an editor of each kind."""
     urls = []
     for route in routes():
         if route.arguments:
@@ -230,10 +234,13 @@ def admin_pages() -> list[str]:
             continue
         # Choosers are modal fragments (their listings are reached through the image chooser below).
         ours = route.module.split(".")[0] in OUR_APPS and not re.search(r"choose|chosen|_results$", route.name)
-        if url.startswith("/admin/") and (ADMIN_LISTING.search(route.name) or ours):
+        if url.startswith("/admin/") and (ADMIN_LISTING.search(route.name) or ADMIN_ADD.search(route.name) or ours):
             urls.append(url)
     for page in {type(page): page for page in Page.objects.filter(depth__gt=1).specific().order_by("-path")}.values():
         urls.append(f"/admin/pages/{page.pk}/edit/")
+        parent = page.get_parent()
+        meta = type(page)._meta
+        urls.append(f"/admin/pages/add/{meta.app_label}/{meta.model_name}/{parent.pk}/")
     for route in routes():  # every model the admin edits: snippets, our viewsets, users
         if route.arguments == ("pk",) and route.name.endswith(":edit") and route.model is not None:
             instance = route.model.objects.order_by("pk").first()
@@ -289,7 +296,7 @@ def test_each_roles_own_pages_log_no_csp_violation(live_server, watched_page, de
 
 
 def test_admin_pages_log_no_csp_violation(live_server, watched_page, demo_site):
-    """The admin under its own policy (WAGTAILADMIN_CSP; why it still allows inline scripts is explained there)."""
+    """The admin under the site's policy: no inline script runs there (adminscripts/initialisers.py)."""
     site = demo_site
     page, refused = watched_page
     client = sign_in(page, live_server.url, site["people"]["administrator"])
@@ -322,3 +329,119 @@ def test_an_htmx_round_trip_runs_without_eval_or_inline_code(live_server, watche
     page.locator(".comment-body", has_text=words).wait_for()
     assert page.get_by_label("Your comment").input_value() == ""
     assert not violations(page, refused)
+
+
+def test_admin_widgets_work_without_inline_scripts(live_server, watched_page, demo_site):
+    """Wagtail starts these widgets with inline scripts; admin-init.js starts them from data, and they work."""
+    site = demo_site
+    page, refused = watched_page
+    sign_in(page, live_server.url, site["people"]["administrator"])
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    modal = page.locator(".modal")
+
+    # The pilot editor: an InlinePanel's "Add" gives a new child, whose date picker opens.
+    pilot = PilotPage.objects.live().first()
+    visit(page, refused, f"{live_server.url}/admin/pages/{pilot.pk}/edit/")
+    phases = page.locator("#id_phases-FORMS > [data-inline-panel-child]")
+    count = phases.count()
+    page.locator("#id_phases-ADD").click()
+    expect(phases).to_have_count(count + 1)
+    page.locator(f"#id_phases-{count}-start").click()
+    expect(page.locator(".xdsoft_datetimepicker").locator("visible=true")).to_have_count(1)
+    page.locator(f"#id_phases-{count}-title").click()
+
+    # Its MultipleChooserPanel: a proposal chosen in the modal becomes a new child with its chooser set (Wagtail
+    # reads the new chooser straight after adding it, so it must start at once, not later).
+    links = page.locator("#id_pilot_proposals-FORMS > [data-inline-panel-child]")
+    count = links.count()
+    page.locator("#id_pilot_proposals-OPEN_MODAL").click()
+    modal.locator("input[type=checkbox]:not([disabled])").first.check()
+    modal.get_by_role("button", name="Confirm selection").click()
+    expect(links).to_have_count(count + 1)
+    expect(page.locator(f"#id_pilot_proposals-{count}-proposal")).not_to_have_value("")
+    expect(page.locator(f"#id_pilot_proposals-{count}-proposal-chooser")).not_to_have_class(re.compile(r"\bblank\b"))
+
+    # Its image chooser opens the image modal.
+    page.locator("#id_hero_image-chooser .unchosen [data-chooser-action-choose]").click()
+    modal.get_by_role("tab", name=re.compile("Upload", re.IGNORECASE)).wait_for()
+    settle(page)
+    assert not violations(page, refused), violations(page, refused)
+
+    # The challenge editor: "Add Pilot" gives a page chooser whose modal lists pilot pages; the schedule dialog's
+    # date-time picker opens.
+    challenge = ChallengePage.objects.live().first()
+    visit(page, refused, f"{live_server.url}/admin/pages/{challenge.pk}/edit/")
+    links = page.locator("#id_pilot_links-FORMS > [data-inline-panel-child]")
+    count = links.count()
+    page.locator("#id_pilot_links-ADD").click()
+    expect(links).to_have_count(count + 1)
+    page.locator(f"#id_pilot_links-{count}-pilot-chooser .unchosen [data-chooser-action-choose]").click()
+    expect(modal.get_by_text('Only pages of type "Pilot page" may be chosen')).to_be_visible()
+    modal.get_by_role("button", name="Close").click()
+    page.locator('[data-side-panel-toggle="status"]').click()
+    page.get_by_role("button", name="Set schedule").click()
+    page.locator("#id_go_live_at").click()
+    expect(page.locator(".xdsoft_datetimepicker").locator("visible=true")).to_have_count(1)
+    settle(page)
+    assert not violations(page, refused), violations(page, refused)
+
+    # A snippet's form: its area chooser opens its modal, and the area chosen there is shown.
+    visit(page, refused, f"{live_server.url}/admin/snippets/sensors/sensorsite/add/")
+    page.locator("#id_area-chooser .unchosen [data-chooser-action-choose]").click()
+    modal.locator("a[data-chooser-modal-choice]").first.click()
+    expect(page.locator("#id_area-chooser")).not_to_have_class(re.compile(r"\bblank\b"))
+    expect(page.locator("#id_area")).not_to_have_value("")
+
+    # The page explorer opens from the sidebar and lists the site's home page.
+    visit(page, refused, f"{live_server.url}/admin/pages/")
+    page.get_by_role("button", name="Pages").click()
+    expect(page.get_by_role("link", name=Page.objects.get(depth=2).title).first).to_be_visible()
+
+    settle(page)
+    assert not violations(page, refused), violations(page, refused)
+    assert not errors, errors
+
+
+PLANTED_TITLE = "Shelter </script><script>window.__pwned = 1</script>"
+
+
+def test_a_script_planted_in_the_admin_is_refused(live_server, watched_page, administrator, make_pilot):  # noqa: F811
+    """The admin no longer allows inline scripts, so markup that escaping let through could not run."""
+    page, refused = watched_page
+    pilot = make_pilot(title=PLANTED_TITLE)
+    sign_in(page, live_server.url, administrator)
+    visit(page, refused, f"{live_server.url}/admin/pages/{pilot.pk}/edit/")
+    expect(page.locator("#id_title")).to_have_value(PLANTED_TITLE)  # the title arrives as text, not markup
+    assert page.evaluate("() => window.__pwned") is None
+
+    # An inline script in the admin's page (as if a title had reached it unescaped) is refused.
+    page.evaluate(
+        "() => document.body.append(Object.assign(document.createElement('script'), {text: 'window.__pwned = 1'}))"
+    )
+    page.wait_for_function("() => window.__cspViolations.length > 0")
+    assert page.evaluate("() => window.__cspViolations")[0].startswith("script-src")
+
+    # Data planted for admin-init.js starts only a Wagtail initialiser: a planted date field gets its picker…
+    page.evaluate(
+        """() => document.body.insertAdjacentHTML('beforeend', '<input id="planted-date" type="text">'
+        + '<script type="application/json" data-admin-init="initDateChooser">["planted-date", {}]</script>')"""
+    )
+    page.locator("#planted-date").click()
+    expect(page.locator(".xdsoft_datetimepicker").locator("visible=true")).to_have_count(1)
+    # …and any other name is refused: nothing calls it (an alert would open a dialog).
+    dialogs = []
+    page.on("dialog", lambda dialog: dialogs.append(dialog.message) or dialog.dismiss())
+    for name in ["alert", "eval", "open", "constructor", "__proto__", "jQuery"]:
+        with page.expect_console_message(
+            lambda message, name=name: f"{name} is not a Wagtail initialiser" in message.text
+        ):
+            page.evaluate(
+                """(name) => document.body.insertAdjacentHTML('beforeend',
+                `<script type="application/json" data-admin-init="${name}">["window.__pwned = 1"]</script>`)""",
+                name,
+            )
+    settle(page)
+    assert not dialogs
+    assert page.evaluate("() => window.__pwned") is None
+    assert len(page.context.pages) == 1
