@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from .phone import national_format
@@ -211,6 +212,14 @@ class User(AbstractUser):
     @property
     def is_erased(self) -> bool:
         return self.erased_at is not None
+
+    @property
+    def public_profile_url(self) -> str:
+        """Where anyone reads this person's public contributions (``proposals:person``); "" for an erased or
+        deactivated account, which has no public profile (that page answers 404 for them)."""
+        if not self.pk or self.erased_at is not None or not self.is_active:
+            return ""
+        return reverse("proposals:person", args=[self.pk])
 
     @property
     def is_expert(self) -> bool:

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db.models import Avg, Count, Prefetch
 from django.urls import reverse
 
+from codesign.models import SurveyAnswer, SurveyPage
 from pilots.models import PilotMetric
 from proposals.rules import can
 
@@ -22,7 +23,7 @@ def challenge_proposals(page):
     """The public proposals submitted into the challenge, most supported first, each with its shortlisting."""
     return (
         page.proposals.public()
-        .select_related("category", "area", "area__parent", "shortlisting")
+        .select_related("category", "area", "area__parent", "shortlisting", "author")
         .order_by("-vote_count", "-created_at", "-pk")
     )
 
@@ -52,11 +53,34 @@ def challenge_pilots(page) -> list:
     )
 
 
+def attach_pilot_surveys(pilots) -> None:
+    """Give each pilot its live surveys (``survey_list``), each with its answer count (``answer_count``), in two
+    queries for all pilots: the results section names them and leads to the before/after comparison on the
+    pilot's page."""
+    surveys = list(SurveyPage.objects.live().public().filter(subject_page_id__in=[p.pk for p in pilots]).order_by("pk"))
+    counts = {}
+    if surveys:
+        counts = dict(
+            SurveyAnswer.objects.filter(page_id__in=[s.pk for s in surveys])
+            .values("page_id")
+            .annotate(answers=Count("id"))
+            .values_list("page_id", "answers")
+        )
+    for pilot in pilots:
+        pilot.survey_list = []
+    by_pk = {pilot.pk: pilot for pilot in pilots}
+    for survey in surveys:
+        survey.answer_count = counts.get(survey.pk, 0)
+        by_pk[survey.subject_page_id].survey_list.append(survey)
+
+
 def challenge_page_context(request, page, *, stage_form=None, stage_error: str = "") -> dict:
     user = request.user
     if not page.pk:  # a preview of a page never saved: nothing is linked to it yet
         return {"proposals": [], "map_points": [], "steps": page.stage_steps(), "pilots": [], "decision": None}
     proposals = list(challenge_proposals(page))
+    pilots = challenge_pilots(page)
+    attach_pilot_surveys(pilots)
     stage_policy = challenge_policy("challenges.change_stage", page, user=user)
     can_shortlist = can(user, "challenges.shortlist", page)
     decision = getattr(page, "decision", None) if page.is_closed else None
@@ -68,7 +92,7 @@ def challenge_page_context(request, page, *, stage_form=None, stage_error: str =
         "shortlisted": [p for p in proposals if getattr(p, "shortlisting", None) is not None],
         "map_points": map_points(proposals),
         "map_tile_url": settings.MAP_TILE_URL,
-        "pilots": challenge_pilots(page),
+        "pilots": pilots,
         "stage_changes": list(page.stage_changes.select_related("changed_by").order_by("created_at", "pk")),
         "decision": decision,
         "decision_dongs": list(decision.dongs.select_related("parent")) if decision else [],

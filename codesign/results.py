@@ -34,6 +34,15 @@ class QuestionResult:
     def count_of(self, option: str) -> int:
         return dict(self.options).get(option, 0)
 
+    @property
+    def json_id(self) -> str:
+        return f"result-{self.key}-data"
+
+    @property
+    def chart_data(self) -> dict:
+        """What its bar chart draws (``js/charts.js``, ``data-result-chart``): the same numbers as its table."""
+        return {"labels": [option for option, _count in self.options], "counts": [c for _o, c in self.options]}
+
 
 def survey_results(survey: SurveyPage, answers=None) -> list[QuestionResult]:
     fields = list(survey.form_fields.all())

@@ -72,6 +72,8 @@ def page_surveys(context, page):
         "request": request,
         "rows": [(survey, survey.pk in answered, survey.is_open()) for survey in surveys],
         "can_export_surveys": can(user, "codesign.export_survey_results"),
+        # Administrators run surveys and read their results; they are never offered a form they may not send.
+        "reads_results": bool(getattr(user, "is_administrator", False)),
     }
 
 

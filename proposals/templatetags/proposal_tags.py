@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django import template
 from django.conf import settings
 from django.db.models import Prefetch
-from django.utils.html import strip_tags
+from django.utils.html import format_html, strip_tags
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
@@ -33,6 +33,19 @@ def markdown(text: str) -> SafeString:
 def comment_body(comment) -> SafeString:
     """A comment's text as paragraphs, with its @mentions of real people linked to their profiles."""
     return render_comment(comment)
+
+
+@register.simple_tag
+def author_link(person, *, hidden: bool = False) -> SafeString:
+    """``person``'s name, linked to their public profile: plain text when they have none (an erased account reads
+    "Former participant") or when ``hidden`` (a removed or hidden comment does not point to its author)."""
+    if person is None:
+        return SafeString("")
+    name = str(person) if person.is_erased else (person.display_name or str(person))
+    url = "" if hidden else person.public_profile_url
+    if not url:
+        return format_html("{}", name)
+    return format_html('<a class="author-link" href="{}">{}</a>', url, name)
 
 
 @register.filter

@@ -10,6 +10,7 @@ import datetime
 import io
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import PageLogEntry
@@ -103,6 +104,13 @@ def test_a_challenge_survey_cannot_be_limited_to_lab_participants(client, admini
     response = client.post(url, admin_survey_form(challenge, audience="participants"))
     assert response.status_code == 200
     assert "Only a pilot has lab participants" in response.content.decode()
+    assert not SurveyPage.objects.exists()
+
+
+def test_a_participants_only_challenge_survey_cannot_be_saved_in_code_either(home, challenge):
+    survey = SurveyPage(title="Night", slug="night", subject_page=challenge, audience="participants")
+    with pytest.raises(ValidationError):
+        home.add_child(instance=survey)
     assert not SurveyPage.objects.exists()
 
 
@@ -220,3 +228,82 @@ def test_administrators_export_the_answers_and_residents_are_refused(client, mak
     assert rows[0][2:] == ["Where do you feel unsafe?", "How safe do you feel?", "Anything else"]
     assert rows[1][2:] == ["Alley", "2", "Dark at 10 pm"]
     assert PageLogEntry.objects.filter(action="livinglab.codesign.survey_export", user_id=administrator.pk).count() == 1
+
+
+def test_a_participants_only_survey_on_a_challenge_made_outside_the_admin_refuses_every_answer(
+    client, make_survey, challenge, resident
+):
+    # The admin and Wagtail's page save refuse it (full_clean); a row changed behind their back anyway has nobody
+    # to answer it: a clear 403, nothing kept.
+    survey = make_survey()
+    SurveyPage.objects.filter(pk=survey.pk).update(audience="participants")
+    survey.refresh_from_db()
+    client.force_login(resident)
+    response = answer(client, survey)
+    assert response.status_code == 403
+    assert "lab participants" in response.content.decode()
+    assert not SurveyAnswer.objects.exists()
+    assert 'class="survey-form"' not in client.get(survey.url).content.decode()
+
+
+def test_the_results_show_a_chart_per_choice_question_beside_its_table(client, make_survey, administrator):
+    survey = make_survey()
+    for where, safe in (("Alley", "2"), ("Alley", "4"), ("Station", "4")):
+        SurveyAnswer.objects.create(
+            page=survey,
+            user=ResidentFactory(),
+            form_data={**ANSWERS, "where_do_you_feel_unsafe": where, "how_safe_do_you_feel": safe},
+        )
+    client.force_login(administrator)
+    html = client.get(survey.url).content.decode()
+    # One chart per choice or scale question, none for free text; each names the JSON of its own table's numbers.
+    assert html.count("data-result-chart=") == 2
+    assert 'data-result-chart="result-where_do_you_feel_unsafe-data"' in html
+    assert 'aria-label="Where do you feel unsafe?"' in html
+    assert (
+        '<script id="result-where_do_you_feel_unsafe-data" type="application/json">'
+        '{"labels": ["Alley", "Park", "Station"], "counts": [2, 0, 1]}</script>'
+    ) in html
+    assert '"labels": ["1", "2", "3", "4", "5"], "counts": [0, 1, 0, 2, 0]' in html
+    assert "js/charts.js" in html
+
+
+def test_no_chart_without_results_to_see(client, make_survey, resident):
+    survey = make_survey()
+    client.force_login(resident)
+    assert "data-result-chart" not in client.get(survey.url).content.decode()
+
+
+def test_anonymous_visitors_cannot_export_and_nothing_is_logged(client, make_survey, resident):
+    survey = make_survey()
+    SurveyAnswer.objects.create(page=survey, user=resident, form_data=ANSWERS)
+    response = client.get(reverse("codesign:survey_csv", args=[survey.pk]))
+    assert response.status_code in (302, 403)
+    assert "Alley" not in response.content.decode()
+    assert not PageLogEntry.objects.filter(action="livinglab.codesign.survey_export").exists()
+
+
+def test_a_second_answer_by_post_changes_nothing_even_with_different_answers(client, make_survey, resident):
+    survey = make_survey()
+    client.force_login(resident)
+    assert answer(client, survey).status_code == 302
+    first = SurveyAnswer.objects.get()
+    response = answer(client, survey, {**ANSWERS, "where_do_you_feel_unsafe": "Station", "anything_else": "Changed"})
+    assert response.status_code == 409
+    assert "already answered" in response.content.decode()
+    kept = SurveyAnswer.objects.get()
+    assert (kept.pk, kept.form_data, kept.submit_time) == (first.pk, first.form_data, first.submit_time)
+
+
+def test_administrators_are_offered_the_results_not_a_form_on_the_challenge_page(
+    client, make_survey, challenge, administrator, resident
+):
+    survey = make_survey()
+    client.force_login(administrator)
+    html = client.get(challenge.url).content.decode()
+    card = html[html.index(f'id="survey-{survey.pk}"') :]
+    card = card[: card.index("</li>")]
+    assert "See the results" in card and "Answer the survey" not in card
+    client.force_login(resident)
+    html = client.get(challenge.url).content.decode()
+    assert "Answer the survey" in html and "See the results" not in html

@@ -1,5 +1,5 @@
-/* Draws the charts of the open-data statistics and of a pilot's before/after surveys with Chart.js, from the
-   JSON each canvas names. Without JavaScript the same numbers stay readable in the tables beside them. */
+/* Draws the charts of the open-data statistics, of a survey's results and of a pilot's before/after surveys with
+   Chart.js, from the JSON each canvas names. Without JavaScript the same numbers stay readable in the tables beside them. */
 (function () {
   "use strict";
   var COLOURS = ["#0b5cad", "#c2571a", "#2e7d32", "#6a1b9a"];
@@ -31,7 +31,15 @@
     };
   }
 
-  var KINDS = { "data-stat-chart": statChart, "data-compare-chart": compareChart };
+  // One survey question's answers so far (data-result-chart): a bar per option.
+  function resultChart(canvas, data) {
+    return {
+      type: "bar",
+      datasets: [{ label: canvas.dataset.peopleLabel, data: data.counts, backgroundColor: "#0b5cad" }]
+    };
+  }
+
+  var KINDS = { "data-stat-chart": statChart, "data-compare-chart": compareChart, "data-result-chart": resultChart };
 
   function draw() {
     if (!window.Chart) return;
