@@ -124,15 +124,16 @@ def test_events_that_change_which_proposals_a_search_holds_drop_cached_results(w
     assert search_proposals("가로등").total == 4
 
 
-@pytest.mark.parametrize("event", ["proposal.voted", "proposal.commented"])
+EVENT_PAYLOADS = {
+    "proposal.voted": {"vote_count": 13},
+    "proposal.commented": {"comment_id": 1, "parent_id": None, "edited": False, "removed": False, "unhidden": False},
+}
+
+
+@pytest.mark.parametrize("event", sorted(EVENT_PAYLOADS))
 def test_votes_and_comments_leave_cached_results_alone(world, emit_committed, event, django_assert_num_queries):
     search_proposals("가로등")
-    proposal = world["alley_light"]
-    payload = {"proposal_id": proposal.pk, "actor_id": None}
-    payload.update(vote_count=13) if event == "proposal.voted" else payload.update(
-        comment_id=1, parent_id=None, edited=False, removed=False, unhidden=False
-    )
-    emit_committed(event, **payload)
+    emit_committed(event, proposal_id=world["alley_light"].pk, actor_id=None, **EVENT_PAYLOADS[event])
     with django_assert_num_queries(CACHED_QUERIES):
         search_proposals("가로등")
 
