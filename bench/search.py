@@ -9,8 +9,11 @@ proposals into serialised bulk actions (without sending them anywhere).
     .venv/bin/python bench/search.py                     # 100k proposals in a new database ll_bench_search_<random>
     .venv/bin/python bench/search.py --proposals 20000 --repeat 20
     .venv/bin/python bench/search.py --keep              # keep the database afterwards, for inspection
+    .venv/bin/python bench/search.py --reuse ll_bench_search_1a2b3c4d   # measure again on a kept database
 
-At the end it drops the database it created, and only that one (unless --keep).
+At the end it drops the database it created, and only that one (unless --keep); a database named with --reuse is
+measured as it is (its proposals counted, not created) and never dropped. Beside the calls, the whole /search/ page
+(Django's test client, every middleware) is timed for `가로등`, so the page can be set against `search_proposals()`.
 
 Needs PostgreSQL on 127.0.0.1:5432 as user postgres (override with BENCH_POSTGRES_URL, without a database name).
 """
@@ -237,9 +240,15 @@ def main() -> None:
     parser.add_argument("--proposals", type=int, default=100_000)
     parser.add_argument("--keep", action="store_true", help="keep the database this run created")
     parser.add_argument("--repeat", type=int, default=50)
+    parser.add_argument("--reuse", metavar="DATABASE", help="measure on a database an earlier --keep run left")
     args = parser.parse_args()
 
     admin_url = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
+    if args.reuse:
+        if not args.reuse.startswith("ll_bench_search_"):
+            raise SystemExit("--reuse takes only a database bench/search.py created (ll_bench_search_...)")
+        run(args, admin_url, args.reuse)
+        return
     database = create_database(admin_url)
     print(f"database {database} (created by this run)", file=sys.stderr)
     try:
@@ -269,24 +278,36 @@ def run(args, admin_url: str, database: str) -> None:
     django.setup()
     from django.core.management import call_command
     from django.db import connection
+    from django.test import Client
 
-    from search.backends.database import forget_browse_counts
+    from proposals.models import Proposal
+    from search.backends.database import forget_cached_results
     from search.interface import Near, Point, Sort, search_proposals, similar_proposals
     from search.search_text import refresh_search_text, stale_proposal_ids
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
     print(f"migrated in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-    started = time.perf_counter()
-    populate(args.proposals)
-    print(f"created {args.proposals} proposals in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    if args.reuse:
+        args.proposals = Proposal.objects.count()
+    else:
+        started = time.perf_counter()
+        populate(args.proposals)
+        print(f"created {args.proposals} proposals in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     started = time.perf_counter()
     analysed = refresh_search_text(stale_proposal_ids())
     elapsed = time.perf_counter() - started
-    print(f"analysed {analysed} proposals (Korean analysis) in {elapsed:.1f} s: {analysed / elapsed:.0f}/s")
+    if analysed:
+        print(f"analysed {analysed} proposals (Korean analysis) in {elapsed:.1f} s: {analysed / elapsed:.0f}/s")
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE proposals_proposal")
         cursor.execute("VACUUM ANALYZE search_proposalsearchtext")
+    client = Client()
+
+    def page(path: str):
+        response = client.get(path)
+        assert response.status_code == 200, response.status_code
+        return []
 
     near = Near(Point(*CENTRE), radius_km=1.0)
     cases = [
@@ -304,13 +325,22 @@ def run(args, admin_url: str, database: str) -> None:
         ("No words, newest first (browse), counts cached", lambda: search_proposals("")),
         (
             "No words, newest first (browse), counts not cached",
-            lambda: (forget_browse_counts(), search_proposals(""))[1],
+            lambda: (forget_cached_results(), search_proposals(""))[1],
+        ),
+        (
+            "`가로등`, nothing cached (first visit)",
+            lambda: (forget_cached_results(), search_proposals("가로등"))[1],
+        ),
+        (
+            "`light`, nothing cached (first visit)",
+            lambda: (forget_cached_results(), search_proposals("light"))[1],
         ),
         ("`가로등`, page 50", lambda: search_proposals("가로등", page=50)),
         ("Rare word `측정기`, newest first", lambda: search_proposals("측정기", sort=Sort.NEWEST)),
         ("Nothing matches `zeppelin` (strict, then fallback)", lambda: search_proposals("zeppelin")),
         ("Word with a particle `가로등을`", lambda: search_proposals("가로등을")),
         ("Similar while typing `골목 가로등이 고장났어요`", lambda: similar_proposals("골목 가로등이 고장났어요", "")),
+        ("Search page `/search/?q=가로등` (whole page, test client)", lambda: page("/search/?q=가로등")),
     ]
     rows = []
     for label, function in cases:
@@ -328,7 +358,8 @@ def run(args, admin_url: str, database: str) -> None:
         f"Machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, Python {platform.python_version()}, PostgreSQL {server_version}"
     )
     print(
-        f"Proposals: {args.proposals} (public ones are searched); {args.repeat} timed runs per search after 3 warm-ups.\n"
+        f"Proposals: {args.proposals} (public ones are searched); {args.repeat} timed runs per search after 3 warm-ups;"
+        f" load average {os.getloadavg()[0]:.1f} at the end.\n"
     )
     print("| search | hits | p50 (ms) | p95 (ms) |")
     print("|---|---:|---:|---:|")

@@ -2,7 +2,7 @@
 
 Counting every public proposal on every request is a sequential scan (56 ms at 100,000 proposals). The
 count of each filter set is cached instead, under a *generation* number that the events changing which
-proposals a list holds (a new one, a status change, an edit of category or area, hiding, unhiding) move on;
+proposals a list holds (a new one, a status change, an edit of category or area, hiding, unhiding, removal) move on;
 an old generation's entries are simply never read again and expire. Votes and comments do not change the
 count, so they leave it alone.
 
@@ -38,15 +38,15 @@ MEMBERSHIP_EVENTS = (
     "proposal.status_changed",
     "proposal.hidden",
     "proposal.unhidden",
+    "proposal.removed",
 )
-# What else changes a card: its counters, a status reached by the vote threshold, a removal.
+# What else changes a card: its counters, a status reached by the vote threshold.
 CARD_EVENTS = (
     "proposal.voted",
     "proposal.unvoted",
     "proposal.review_threshold_reached",
     "proposal.commented",
     "proposal.comment_hidden",
-    "proposal.removed",
 )
 # The query parameters of the list (its filters, sort and page): any other one is not cached.
 PAGE_PARAMETERS = frozenset({"category", "area", "status", "sort", "page", "per_page"})
@@ -54,6 +54,10 @@ MAX_CACHED_QUERY = 200
 
 
 def generation(key: str = GENERATION_KEY) -> int:
+    """The current generation under ``key``; what was cached under an older one is never read again.
+
+    Search keys its cached results on this one too (search.backends.database): the same events change them.
+    """
     value = cache.get(key)
     if value is None:
         cache.add(key, 1, timeout=None)
@@ -61,7 +65,7 @@ def generation(key: str = GENERATION_KEY) -> int:
     return value
 
 
-def _next_generation(key: str) -> None:
+def next_generation(key: str) -> None:
     try:
         cache.incr(key)
     except ValueError:  # not there yet (expired or a fresh cache): the next read starts one
@@ -71,13 +75,13 @@ def _next_generation(key: str) -> None:
 @subscribe(MEMBERSHIP_EVENTS, phase=AFTER_COMMIT)
 def list_membership_changed(event: Event) -> None:
     """Every cached count was made for the lists as they were: move to a new generation."""
-    _next_generation(GENERATION_KEY)
+    next_generation(GENERATION_KEY)
 
 
 @subscribe(CARD_EVENTS + MEMBERSHIP_EVENTS, phase=AFTER_COMMIT)
 def list_cards_changed(event: Event) -> None:
     """Every cached anonymous page shows the cards as they were: move to a new page generation."""
-    _next_generation(PAGE_GENERATION_KEY)
+    next_generation(PAGE_GENERATION_KEY)
 
 
 def anonymous_page_key(request, taxonomy) -> str | None:

@@ -21,7 +21,6 @@ from django.utils import timezone
 
 from proposals.models import Proposal
 
-from .backends.database import forget_browse_counts
 from .models import IndexAction, IndexOutbox, IndexRebuild
 
 logger = logging.getLogger(__name__)
@@ -59,14 +58,6 @@ def mark_pending(proposal_id: int) -> None:
     except IntegrityError:
         # Another transaction queued the same proposal a moment ago (and committed): refresh that row.
         IndexOutbox.objects.filter(proposal_id=proposal_id).update(action=action, updated_at=now)
-
-
-def forget_cached_counts() -> None:
-    """The database backend caches browse counts; any change to a proposal makes them stale."""
-    try:
-        forget_browse_counts()
-    except Exception:  # noqa: BLE001 - a cache outage must not fail the request either
-        logger.exception("Could not drop the cached search counts")
 
 
 def proposal_changed(proposal_id: int, *, replay: bool = True) -> bool:

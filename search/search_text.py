@@ -7,11 +7,13 @@ analysed by the same rules.
 
 from collections.abc import Iterable
 
+from django.db import transaction
 from django.db.models import Q
 
 from proposals.models import Proposal
 
 from .analysis import ANALYSER_VERSION, analyse_many, as_terms
+from .backends.database import forget_cached_results
 from .models import ProposalSearchText
 
 ANALYSE_BATCH = 500
@@ -68,6 +70,10 @@ def refresh_search_text(proposal_ids: Iterable[int], *, proposal_model=Proposal,
         )
         save_rows(objects, model=model)
         written += len(objects)
+    if written:
+        # Cached search results were found in the old text; a save without a domain event (the admin, an import)
+        # is covered too.
+        transaction.on_commit(forget_cached_results, robust=True)
     return written
 
 

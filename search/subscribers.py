@@ -1,7 +1,8 @@
 """Search listens to proposals' domain events (``livinglab.events``); imported by its ``AppConfig.ready()``.
 
-In the transaction: the outbox row, so an index change is stored with the change itself. After the commit:
-the cached counts are dropped and the ``index_proposal`` task is enqueued, so no write waits on the cluster.
+In the transaction: the outbox row, so an index change is stored with the change itself. After the commit: the
+``index_proposal`` task is enqueued, so no write waits on the cluster. The database backend's cached results
+follow the proposal list's generation (proposals.listing), which the events that change them move on.
 """
 
 from livinglab.events import AFTER_COMMIT, IN_TRANSACTION, Event, subscribe
@@ -31,6 +32,5 @@ def write_outbox(event: Event) -> None:
 
 @subscribe(INDEXED_EVENTS, phase=AFTER_COMMIT)
 def index_after_commit(event: Event) -> None:
-    indexing.forget_cached_counts()
     if indexing.uses_index():
         index_proposal.enqueue(event.proposal_id)

@@ -6,13 +6,22 @@ On PostgreSQL the tokens are matched by full text search ('simple' configuration
 on the stored space-delimited tokens. When that finds nothing, every word must appear inside a word (ILIKE,
 pg_trgm GIN indexes) or be close to a title word (pg_trgm `%>`, forgives a typo). See text_condition() and
 docs/benchmarks.md for why in that order.
+
+A search reads its matches once (DatabaseBackend.matches: one query for the total, the facets and the order) and
+keeps what it found for a minute per request without its page, until an event changes which proposals it holds
+(see results_key). Repeated searches and further pages then cost the page's twenty rows, whatever the number of
+matches.
 """
 
 import dataclasses
 import difflib
+import hashlib
+import heapq
 import itertools
 import math
 import re
+from collections import Counter
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVectorExact
@@ -25,6 +34,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     FloatField,
+    Func,
     IntegerField,
     OuterRef,
     Q,
@@ -33,8 +43,9 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import ASin, Cast, Coalesce, Cos, Least, Power, Radians, Sin, Sqrt
-from django.db.models.lookups import IContains
+from django.db.models.lookups import IContains, Lookup
 
+from proposals.listing import generation, next_generation
 from proposals.models import Area, Category, Proposal
 
 from ..analysis import analyse, boost_tokens, joined_tokens, query_token_groups, topic_tokens
@@ -55,10 +66,15 @@ from ..types import (
 from .base import SearchBackend
 
 FACET_SIZE = 20
-# The plain list (no words, filters or point) is the most visited search and the most expensive to count:
-# every public proposal. Its total and facets are cached briefly and dropped whenever a proposal changes.
-BROWSE_COUNTS_KEY = "search:browse-counts"
-BROWSE_COUNTS_SECONDS = 60
+# What a search found (total, facets, the first pages' ids in its order) is cached per request without its page
+# (see DatabaseBackend.search), under the proposal list's generation (proposals.listing: created, edited, status
+# changed, hidden, unhidden, removed) and search's own, which a change of any proposal's analysed text moves on.
+RESULTS_GENERATION_KEY = "search:results-generation"
+RESULTS_SECONDS = 60
+CACHED_IDS = 1000  # fifty pages (a few kB); deeper ones are ordered by the database on each request
+# A search with words reads its matches once, in one query (DatabaseBackend.matches); above this many the total and facets are
+# counted and the page ordered by the database instead, so a word in every proposal never comes to Python.
+ONE_PASS_LIMIT = 20_000
 VOCABULARY_KEY = "search:title-vocabulary"
 VOCABULARY_SECONDS = 600
 # difflib's ratio: "가로둥" against "가로등" is 0.67; unrelated words of three syllables share at most one.
@@ -91,6 +107,30 @@ class ContainsIgnoringCase(IContains):
         # fragment is too short for a trigram and PostgreSQL has to read every row.
         operator = "LIKE" if self.rhs.lower() == self.rhs.upper() else "ILIKE"
         return f"{lhs_sql} {operator} {rhs_sql}", (*lhs_params, *rhs_params)
+
+
+class InArray(Lookup):
+    """``pk IN (subquery)`` written as ``pk = ANY(ARRAY(subquery))``: PostgreSQL then looks each match up by primary
+    key. With IN it planned a hash join over a sequential scan of every proposal (80 ms at 100,000 proposals,
+    whatever the number of matches; docs/benchmarks.md). Only used on PostgreSQL."""
+
+    lookup_name = "search_in_array"
+
+    def as_sql(self, compiler, connection):
+        lhs_sql, lhs_params = self.process_lhs(compiler, connection)
+        rhs_sql, rhs_params = compiler.compile(self.rhs)
+        return f"{lhs_sql} = ANY(ARRAY({rhs_sql}))", (*lhs_params, *rhs_params)
+
+
+class Epoch(Func):
+    """A date and time as seconds (days on SQLite), a float to sort by: Django turns each timestamp it reads into
+    an aware datetime, 20 µs apiece, which for thousands of matches cost more than the query."""
+
+    template = "EXTRACT(EPOCH FROM %(expressions)s)::float8"
+    output_field = FloatField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template="julianday(%(expressions)s)", **extra_context)
 
 
 def contains(field: str, term: str) -> Q:
@@ -158,7 +198,7 @@ def token_condition(tokens: list[str], *, prefix: bool = True) -> Q:
         # A subquery on the analysed-text table, where the GIN index of migration 0005 serves it; the same test
         # through the join would be a filter after a hash join over every row (measured: 1.2 s at 20k rows).
         matching = ProposalSearchText.objects.filter(SearchVectorExact(vector, query)).values("proposal_id")
-        return Q(pk__in=matching)
+        return Q(InArray(F("pk"), matching.query))
     condition = Q()
     for token in tokens:
         needle = f" {token}" if prefix and is_prefix(token) else f" {token} "
@@ -249,9 +289,74 @@ def corrected_request(request: SearchRequest) -> SearchRequest | None:
     return dataclasses.replace(request, terms=terms) if changed else None
 
 
-def forget_browse_counts() -> None:
-    """Called for every proposal change, so the cached counts of the plain list are never stale for long."""
-    cache.delete(BROWSE_COUNTS_KEY)
+def forget_cached_results() -> None:
+    """Every cached search result was found in the old analysed text: move to a new generation (after a commit)."""
+    next_generation(RESULTS_GENERATION_KEY)
+
+
+def results_key(request: SearchRequest) -> str | None:
+    """The cache key of what ``request`` finds, whatever its page; None while Redis is away (as for the list: a
+    worker's local fallback cache would not see the other workers' invalidations)."""
+    near = (request.near.point.latitude, request.near.point.longitude, request.near.radius_km) if request.near else None
+    described = repr((request.terms, sorted(request.filters.items()), request.sort, near)).encode()
+    key = (
+        f"search:results:{generation()}:{generation(RESULTS_GENERATION_KEY)}:"
+        f"{hashlib.sha256(described).hexdigest()[:32]}"
+    )
+    return None if getattr(cache, "redis_is_down", False) else key
+
+
+def row_relevance(request: SearchRequest):
+    """relevance_expression() over the joined analysed text, for the one query that reads every match.
+
+    The join is looked up by primary key for each match (InArray); the correlated subquery of
+    relevance_expression() would be a second index probe per match.
+    """
+    score = Value(0.0)
+    for token in query_tokens(request):
+        needle = f" {token}" if is_prefix(token) else f" {token} "
+        score = score + Case(When(search_text__title_terms__contains=needle, then=Value(2.0)), default=Value(0.0))
+        score = score + Case(When(search_text__body_terms__contains=needle, then=Value(1.0)), default=Value(0.0))
+    for token in boost_tokens(request.terms):
+        if _TOKEN.fullmatch(token):
+            score = score + Case(
+                When(search_text__title_terms__contains=f" {token} ", then=Value(1.5)), default=Value(0.0)
+            )
+    for term in request.terms:
+        score = score + Case(When(contains("title", term), then=Value(1.0)), default=Value(0.0))
+    return Cast(score, FloatField())
+
+
+@dataclass
+class Found:
+    """What a search found, whatever its page: cached, so a second page or a second visitor reads no match again.
+
+    ``ids`` are the first CACHED_IDS in the requested order; ``terms`` are the words that found them (a typo's
+    correction), ``loose`` whether they were found inside words.
+    """
+
+    total: int
+    facets: list[tuple[str, list[tuple[str, int]]]]
+    ids: list[int]
+    terms: list[str]
+    loose: bool = False
+
+    def facet_values(self) -> dict[str, list[FacetValue]]:
+        return {
+            name: [FacetValue(key=key, label="", count=count) for key, count in values] for name, values in self.facets
+        }
+
+
+def _order_key(sort: str):
+    """How DatabaseBackend.matches' rows (id, status, category, area, votes, created, relevance, distance) sort: the same
+    keys, ties and directions as DatabaseBackend.ordered()."""
+    if sort == Sort.RELEVANCE:
+        return lambda row: (-row[6], -row[4], -row[0])
+    if sort == Sort.VOTES:
+        return lambda row: (-row[4], -row[5], -row[0])
+    if sort == Sort.DISTANCE:
+        return lambda row: (row[7], -row[0])
+    return lambda row: (-row[5], -row[0])
 
 
 def sort_keys(*, filtered: bool):
@@ -299,6 +404,10 @@ class DatabaseBackend(SearchBackend):
         then read by primary key.
         """
         rows = list(queryset.order_by().values_list("status", "category_id", "area_id").annotate(n=Count("id")))
+        return self.tally(rows)
+
+    def tally(self, rows) -> tuple[int, dict[str, list[FacetValue]]]:
+        """The total and the facets of (status, category id, area id, count) rows."""
         category_ids = {category for _, category, _, _ in rows}
         area_ids = {area for _, _, area, _ in rows}
         categories = dict(Category.objects.filter(pk__in=category_ids).values_list("pk", "slug")) if rows else {}
@@ -319,42 +428,74 @@ class DatabaseBackend(SearchBackend):
         return total, facets
 
     def search(self, request: SearchRequest) -> SearchResult:
-        queryset = self.base_queryset(request)
-        total, facets = self.counts_for(request, queryset)
-        if not total and request.terms:
-            # No analysed token matched: look for the words inside words, and for near misses.
-            queryset = self.base_queryset(request, loose=True)
-            total, facets = self.counts(queryset)
-        if not total and (corrected := corrected_request(request)):
-            # Still nothing: a typo ("가로둥")? Try the closest words that titles actually use.
-            queryset = self.base_queryset(corrected)
-            total, facets = self.counts(queryset)
-            request = corrected if total else request
-        page = min(request.page, max(1, math.ceil(total / request.page_size)))
+        key = results_key(request)
+        found = cache.get(key) if key else None
+        if found is None:
+            found = self.find(request)
+            if key:
+                cache.set(key, found, RESULTS_SECONDS)
+        if found.terms != request.terms:
+            request = dataclasses.replace(request, terms=found.terms)  # a typo, corrected
+        page = min(request.page, max(1, math.ceil(found.total / request.page_size)))
+        offset = (page - 1) * request.page_size
+        if offset + request.page_size <= len(found.ids) or len(found.ids) == found.total:
+            ids = found.ids[offset : offset + request.page_size]
+        else:
+            queryset = self.ordered(request, self.base_queryset(request, loose=found.loose))
+            ids = list(queryset.values_list("pk", flat=True)[offset : offset + request.page_size])
         return SearchResult(
             query=request.query,
-            hits=self.page_hits(request, queryset, page),
-            total=total,
+            hits=self.hits(request, ids),
+            total=found.total,
             page=page,
             page_size=request.page_size,
             sort=request.sort,
-            facets=facets if total else {},
+            facets=found.facet_values() if found.total else {},
             filters=request.filters,
             near=request.near,
         )
 
-    def counts_for(self, request: SearchRequest, queryset) -> tuple[int, dict[str, list[FacetValue]]]:
-        """``counts``, from the short-lived cache for the plain list (no words, filters or point)."""
-        browsing = not (request.terms or request.filters or request.near)
-        cached = cache.get(BROWSE_COUNTS_KEY) if browsing else None
-        if cached:
-            facets = {name: [FacetValue(key=k, label="", count=n) for k, n in values] for name, values in cached[1]}
-            return cached[0], facets
+    def find(self, request: SearchRequest) -> Found:
+        """The matches of the request (or, if none, of its words inside words, or of its typos corrected)."""
+        found = self.matches(request)
+        if not found.total and request.terms:
+            # No analysed token matched: look for the words inside words, and for near misses.
+            found = self.matches(request, loose=True)
+        if not found.total and (corrected := corrected_request(request)):
+            # Still nothing: a typo ("가로둥")? Try the closest words that titles actually use.
+            corrected_found = self.matches(corrected)
+            found = corrected_found if corrected_found.total else found
+        return found
+
+    def matches(self, request: SearchRequest, *, loose: bool = False) -> Found:
+        """Total, facets and the first CACHED_IDS ids in order.
+
+        With words: one query reads every match's id, facet keys, sort keys and relevance, and the rest is
+        worked out here (the database would otherwise go over the matches twice, once to count and once to
+        rank). Without words (the plain list, a filter, near me) or above ONE_PASS_LIMIT matches: a grouped
+        count, and the ids ordered by the database.
+        """
+        queryset = self.base_queryset(request, loose=loose)
+        if request.terms:
+            fields = ["pk", "status", "category_id", "area_id", "vote_count", "created", "relevance"]
+            rows = queryset.annotate(created=Epoch("created_at"), relevance=row_relevance(request))
+            if request.near:
+                fields.append("distance_km")
+            rows = list(rows.order_by().values_list(*fields)[: ONE_PASS_LIMIT + 1])
+            if len(rows) <= ONE_PASS_LIMIT:
+                tallies = Counter((status, category, area) for _, status, category, area, *_ in rows)
+                total, facets = self.tally([(*group, count) for group, count in tallies.items()])
+                order = _order_key(request.sort)
+                ids = [row[0] for row in heapq.nsmallest(CACHED_IDS, rows, key=order)]
+                return self.found(total, facets, ids, request, loose)
         total, facets = self.counts(queryset)
-        if browsing:
-            facet_items = [(name, [(v.key, v.count) for v in values]) for name, values in facets.items()]
-            cache.set(BROWSE_COUNTS_KEY, (total, facet_items), BROWSE_COUNTS_SECONDS)
-        return total, facets
+        ids = list(self.ordered(request, queryset).values_list("pk", flat=True)[:CACHED_IDS]) if total else []
+        return self.found(total, facets, ids, request, loose)
+
+    @staticmethod
+    def found(total, facets, ids, request: SearchRequest, loose: bool) -> Found:
+        items = [(name, [(value.key, value.count) for value in values]) for name, values in facets.items()]
+        return Found(total=total, facets=items, ids=ids, terms=list(request.terms), loose=loose)
 
     @staticmethod
     def ordered(request: SearchRequest, queryset):
@@ -370,12 +511,13 @@ class DatabaseBackend(SearchBackend):
             return queryset.order_by("distance_km", "-id")
         return queryset.order_by(created.desc(), "-id")
 
-    def page_hits(self, request: SearchRequest, queryset, page: int) -> list[ProposalHit]:
-        offset = (page - 1) * request.page_size
-        # Order the narrow rows first, then load the page's twenty with their category and area: joining
-        # before sorting would carry every match's joined columns through the sort.
-        ids = list(self.ordered(request, queryset).values_list("pk", flat=True)[offset : offset + request.page_size])
-        loaded = Proposal.objects.select_related("category", "area", "area__parent").in_bulk(ids) if ids else {}
+    def hits(self, request: SearchRequest, ids: list[int]) -> list[ProposalHit]:
+        """The page's proposals, loaded after the ids were ordered (joining before sorting would carry every
+        match's joined columns through the sort). Public ones only: a result cached just before a proposal was
+        hidden never shows it."""
+        loaded = (
+            Proposal.objects.public().select_related("category", "area", "area__parent").in_bulk(ids) if ids else {}
+        )
         marks = highlight_terms(request)
         return [
             ProposalHit(

@@ -153,7 +153,7 @@ def test_plain_list_counts_are_cached_until_a_proposal_changes(world, emit_commi
     assert search_proposals("").total == 5  # cached: nothing said that a proposal changed
     emit_committed("proposal.created", proposal_id=added.pk, actor_id=added.author_id)
     assert search_proposals("").total == 6
-    # Searches with words, filters or a point are always counted afresh.
+    # Searches with words, filters or a point are cached apart, each counted on its first visit.
     ProposalFactory(title="Overflowing bins again")
     assert search_proposals("bins").total == 2
     assert search_proposals("", filters={"status": "published"}).total == 5

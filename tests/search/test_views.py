@@ -1,13 +1,14 @@
 """The /search/ page and the similar-proposals fragment: sane pages for any input, escaped output, few queries."""
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from home import demo
 from home.models import StandardPage
-from proposals.models import ProposalStatus
+from proposals.models import Proposal, ProposalStatus
 from tests.factories import CategoryFactory, DongFactory, ProposalFactory
 
 from .conftest import NEAR_MARKET, NEAR_SCHOOL
@@ -185,21 +186,27 @@ def _search_queries(client, params) -> int:
     return len(queries)
 
 
-def test_results_page_query_count_does_not_grow_with_results(client, django_assert_num_queries, db):
+def test_results_page_query_count_does_not_grow_with_results(
+    client, django_assert_num_queries, django_capture_on_commit_callbacks, db
+):
     demo.build_pages()
     ProposalFactory(title="Bench repair request 0")
     baseline = _search_queries(client, {"q": "bench"})
-    for number in range(1, 30):
-        ProposalFactory(
-            title=f"Bench repair request {number}",
-            category=CategoryFactory(),
-            area=DongFactory(),
-            latitude=NEAR_MARKET[0],
-            longitude=NEAR_MARKET[1],
-        )
+    cached = _search_queries(client, {"q": "bench"})
+    assert cached == baseline - 3  # the matches and the facets' slugs are read once (search.backends.database)
+    with django_capture_on_commit_callbacks(execute=True):  # as in production: the analysed text's commit
+        for number in range(1, 30):
+            ProposalFactory(
+                title=f"Bench repair request {number}",
+                category=CategoryFactory(),
+                area=DongFactory(),
+                latitude=NEAR_MARKET[0],
+                longitude=NEAR_MARKET[1],
+            )
     with django_assert_num_queries(baseline):
-        client.get(SEARCH, {"q": "bench"})
-    with django_assert_num_queries(baseline):
+        body = client.get(SEARCH, {"q": "bench"}).content.decode()
+    assert "30 proposals found" in body
+    with django_assert_num_queries(cached):
         client.get(SEARCH, {"q": "bench", "page": "2"})
 
 
@@ -270,3 +277,26 @@ def test_similar_fragment_query_count_is_constant(client, django_assert_num_quer
     with django_assert_num_queries(len(baseline)):
         body = client.get(SIMILAR, {"title": "broken street light"}).content.decode()
     assert body.count("<li>") == 5
+
+
+def test_the_hits_are_rendered_once_until_a_card_changes(client, world, emit_committed):
+    proposal = world["alley_light"]
+    assert "Supporters 12" in client.get(SEARCH, {"q": "골목"}).content.decode()
+    Proposal.objects.filter(pk=proposal.pk).update(vote_count=13)
+    assert "Supporters 12" in client.get(SEARCH, {"q": "골목"}).content.decode()  # no event yet: kept
+    emit_committed("proposal.voted", proposal_id=proposal.pk, actor_id=None, vote_count=13)
+    body = client.get(SEARCH, {"q": "골목"}).content.decode()
+    assert "Supporters 13" in body and "Supporters 12" not in body
+
+
+def test_kept_hits_stay_escaped_marked_and_in_the_reader_s_language(client, world):
+    ProposalFactory(title="<b>가로등</b> 점검", description="<script>x</script>")
+    for _ in range(2):
+        body = client.get(SEARCH, {"q": "점검"}).content.decode()
+        assert "&lt;b&gt;가로등&lt;/b&gt; <mark>점검</mark>" in body
+        assert "<script>x" not in body and '<ol class="card-list search-hits"' in body
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get(SEARCH, {"q": "골목"}).content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ko"
+    korean = client.get(SEARCH, {"q": "골목"}).content.decode()
+    assert "Supporters 12" in english and "공감 12" in korean and "Supporters 12" not in korean
