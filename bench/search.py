@@ -25,14 +25,13 @@ import random
 import statistics
 import sys
 import time
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
-import psycopg
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.owned_database import admin_url, owned_database  # noqa: E402 - after the path is set
 
 PLACES = [
     "골목",
@@ -91,24 +90,6 @@ STATUSES = [
     ("withdrawn", 4),
 ]
 CENTRE = (37.5500, 127.0400)
-
-
-def create_database(admin_url: str) -> str:
-    """A new database named for this run. It never reuses (or drops) a database that already exists."""
-
-    name = f"ll_bench_search_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin_url + "/postgres", autocommit=True) as connection:
-        if connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            raise SystemExit(f"database {name} exists; not touching it")
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return name
-
-
-def drop_database(admin_url: str, name: str) -> None:
-    """Only ever called with the name ``create_database`` returned in this run."""
-
-    with psycopg.connect(admin_url + "/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def make_text(rng: random.Random) -> tuple[str, str]:
@@ -243,32 +224,20 @@ def main() -> None:
     parser.add_argument("--reuse", metavar="DATABASE", help="measure on a database an earlier --keep run left")
     args = parser.parse_args()
 
-    admin_url = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
     if args.reuse:
         if not args.reuse.startswith("ll_bench_search_"):
             raise SystemExit("--reuse takes only a database bench/search.py created (ll_bench_search_...)")
-        run(args, admin_url, args.reuse)
+        run(args, f"{admin_url()}/{args.reuse}")
         return
-    database = create_database(admin_url)
-    print(f"database {database} (created by this run)", file=sys.stderr)
-    try:
-        run(args, admin_url, database)
-    finally:
-        if not args.keep:
-            from django.conf import settings
-
-            if settings.configured:
-                from django.db import connections
-
-                connections.close_all()
-            drop_database(admin_url, database)
+    with owned_database("ll_bench_search", keep=args.keep) as database:
+        run(args, database.url)
 
 
-def run(args, admin_url: str, database: str) -> None:
+def run(args, database_url: str) -> None:
     os.environ.update(
         {
             "DJANGO_SETTINGS_MODULE": "livinglab.settings.test",
-            "DATABASE_URL": f"{admin_url}/{database}",
+            "DATABASE_URL": database_url,
             "REDIS_URL": "",
             "ELASTICSEARCH_URL": "",
         }
