@@ -2,6 +2,7 @@
 
     bench/run                                    # 1k, 10k and 100k proposals, daphne and gunicorn+uvicorn
     bench/run --sizes 1000 10000 --repeat 10 --vote-seconds 5 --servers daphne gunicorn
+    bench/run --sizes 1000 --skip-votes --jobs pilot  # the pilot page alone
 
 For each run it creates its own PostgreSQL database (``ll_bench_run_<random>``; it refuses a name that
 exists), migrates it, and grows the data to each size in turn: proposals with Korean (80 %) and English
@@ -614,6 +615,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="worker processes of the multi-worker servers")
     parser.add_argument("--skip-votes", action="store_true")
     parser.add_argument("--skip-pages", action="store_true")
+    parser.add_argument(
+        "--jobs",
+        nargs="+",
+        metavar="WORD",
+        help="measure only the page jobs whose name contains one of these words (e.g. --jobs pilot)",
+    )
     parser.add_argument("--json", type=Path)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
@@ -685,6 +692,8 @@ def run_jobs(args, database, directory: Path) -> None:
         print(f"{size:,} proposals ready ({data})", file=sys.stderr, flush=True)
         if not args.skip_pages:
             jobs = page_jobs(detail_pk, pilot.pk if pilot else None)
+            if args.jobs:
+                jobs = [job for job in jobs if any(word in job[0] for word in args.jobs)]
             results["pages"] += measure_pages(database.url, jobs, args.repeat, size)
             save(results, output)
         if not args.skip_votes:

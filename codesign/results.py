@@ -4,10 +4,12 @@ Free-text answers are counted, never shown here: they may name people, and admin
 admin's submissions listing. Each result carries what its chart needs and the same numbers for its table.
 """
 
+import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count
+from django.core.cache import cache
+from django.db.models import Count, Max
 
 from .models import CHOICE_FIELD_TYPES, SurveyAnswer, SurveyPage, SurveyPhase
 
@@ -106,13 +108,36 @@ def live_surveys_about(page):
     return SurveyPage.objects.live().public().filter(subject_page_id=page.pk).order_by("pk")
 
 
-def before_after(page) -> list[Comparison]:
-    """The choice and scale questions asked both before and after the pilot, matched by their question text."""
-    surveys = list(live_surveys_about(page).filter(phase__in=[SurveyPhase.BEFORE, SurveyPhase.AFTER]))
+COMPARISONS_TTL = 24 * 60 * 60
+
+
+def before_after(page, surveys: list[SurveyPage] | None = None) -> list[Comparison]:
+    """The choice and scale questions asked both before and after the pilot, matched by their question text.
+
+    ``surveys``: the page's live surveys when the caller has read them already. Cached per pair of surveys
+    as last published (their questions) and their answers' count and newest id: a new or deleted answer, or a
+    survey published again, makes new comparisons; an unchanged pair costs one small query.
+    """
+    if surveys is None:
+        surveys = list(live_surveys_about(page).filter(phase__in=[SurveyPhase.BEFORE, SurveyPhase.AFTER]))
     before = next((s for s in surveys if s.phase == SurveyPhase.BEFORE), None)
     after = next((s for s in surveys if s.phase == SurveyPhase.AFTER), None)
     if before is None or after is None:
         return []
+    answers = SurveyAnswer.objects.filter(page_id__in=[before.pk, after.pk]).aggregate(n=Count("pk"), last=Max("pk"))
+    described = repr(
+        [(s.pk, s.last_published_at and s.last_published_at.isoformat()) for s in (before, after)]
+        + [answers["n"], answers["last"]]
+    )
+    key = f"codesign:before-after:{page.pk}:{hashlib.sha256(described.encode()).hexdigest()[:24]}"
+    comparisons = cache.get(key)
+    if comparisons is None:
+        comparisons = _compare(before, after)
+        cache.set(key, comparisons, COMPARISONS_TTL)
+    return comparisons
+
+
+def _compare(before: SurveyPage, after: SurveyPage) -> list[Comparison]:
     after_results = {r.key: r for r in survey_results(after)}
     comparisons = []
     for result in survey_results(before):

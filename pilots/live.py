@@ -6,6 +6,7 @@ Subscribed after commit in ``PilotsConfig.ready()``. Only live pilot pages are p
 from wagtail.models import Page
 
 from livinglab.events import AFTER_COMMIT, Event, subscribe
+from livinglab.fragments import page_changed
 from livinglab.live import broadcast, pilot_group, push_message, render_in_each_language
 
 
@@ -20,6 +21,16 @@ def live_pilot(pk):
 def _pilot_fragment(pilot, template_name: str, **context) -> dict[str, str]:
     """The pilot page's own partial; ``page`` is what the page template calls the pilot."""
     return render_in_each_language(template_name, {"page": pilot, "pilot": pilot, **context})
+
+
+# What changes the pilot page's cached fragments (``livinglab.fragments``); a publish changes their key itself.
+PAGE_EVENTS = ("pilot.published", "pilot.completed", "pilot.results_updated", "pilot.feedback")
+
+
+@subscribe(PAGE_EVENTS, phase=AFTER_COMMIT)
+def pilot_page_changed(event: Event) -> None:
+    """Results imported, metrics moved, a pilot completed or a rating given: the page renders afresh."""
+    page_changed(event.pilot_id)
 
 
 @subscribe(("pilot.results_updated", "pilot.completed"), phase=AFTER_COMMIT)

@@ -62,6 +62,21 @@ class PilotIndexPage(IndexPage):
     class Meta:
         verbose_name = _("pilot index page")
 
+    def route(self, request, path_components):
+        """A pilot is read as a ``PilotPage`` at once, with the area and category its page names: one query,
+        where Wagtail reads the child, then its class, and the page three more rows."""
+        if len(path_components) == 1:
+            pilot = (
+                PilotPage.objects.child_of(self)
+                .select_related("area__parent", "category")
+                .filter(slug=path_components[0])
+                .first()
+            )
+            if pilot is not None:
+                pilot._cached_parent_obj = self  # the page's "All pilots" link needs no query either
+                return pilot.route(request, [])
+        return super().route(request, path_components)
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         areas = list(Area.objects.filter(parent__isnull=True).order_by("name"))
@@ -262,6 +277,8 @@ class PilotPage(FreeSlugOnCreate, Page):
             self.proposals.public().select_related("category", "area", "area__parent").order_by("-vote_count", "pk")
         )
         context.update(self.feedback_context(user=request.user))
+        # The sensor evidence section's toggle (``?flagged=1``), one of the two variants the page caches.
+        context["flagged_readings"] = request.GET.get("flagged") == "1"
         return context
 
     def feedback_context(self, *, user, form=None) -> dict:
@@ -533,10 +550,9 @@ class PilotFeedbackQuerySet(models.QuerySet):
         return self.filter(is_hidden=False)
 
     def summary(self) -> dict:
-        """Average, count and the 5..1 distribution of the ratings in this queryset, in two queries."""
-        totals = self.aggregate(average=Avg("rating"), count=Count("pk"))
+        """Average, count and the 5..1 distribution of the ratings in this queryset, in one query."""
         by_rating = dict(self.order_by().values_list("rating").annotate(n=Count("pk")))
-        count = totals["count"] or 0
+        count = sum(by_rating.values())
         distribution = [
             {
                 "rating": rating,
@@ -545,7 +561,7 @@ class PilotFeedbackQuerySet(models.QuerySet):
             }
             for rating in range(5, 0, -1)
         ]
-        average = totals["average"]
+        average = sum(rating * n for rating, n in by_rating.items()) / count if count else None
         return {
             "average": round(average, 1) if average is not None else None,
             "count": count,

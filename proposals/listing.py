@@ -26,6 +26,7 @@ from django.core.paginator import Page, Paginator
 from django.utils.functional import cached_property
 from django.utils.translation import get_language
 
+from livinglab import fragments
 from livinglab.events import AFTER_COMMIT, Event, subscribe
 
 GENERATION_KEY = "proposals:list-generation"
@@ -54,34 +55,21 @@ MAX_CACHED_QUERY = 200
 
 
 def generation(key: str = GENERATION_KEY) -> int:
-    """The current generation under ``key``; what was cached under an older one is never read again.
-
-    Search keys its cached results on this one too (search.backends.database): the same events change them.
-    """
-    value = cache.get(key)
-    if value is None:
-        cache.add(key, 1, timeout=None)
-        value = cache.get(key) or 1
-    return value
-
-
-def next_generation(key: str) -> None:
-    try:
-        cache.incr(key)
-    except ValueError:  # not there yet (expired or a fresh cache): the next read starts one
-        cache.add(key, 2, timeout=None)
+    """The lists' counter (or ``key``'s). Search keys its cached results on it too (search.backends.database):
+    the same events change them."""
+    return fragments.generation(key)
 
 
 @subscribe(MEMBERSHIP_EVENTS, phase=AFTER_COMMIT)
 def list_membership_changed(event: Event) -> None:
     """Every cached count was made for the lists as they were: move to a new generation."""
-    next_generation(GENERATION_KEY)
+    fragments.next_generation(GENERATION_KEY)
 
 
 @subscribe(CARD_EVENTS + MEMBERSHIP_EVENTS, phase=AFTER_COMMIT)
 def list_cards_changed(event: Event) -> None:
     """Every cached anonymous page shows the cards as they were: move to a new page generation."""
-    next_generation(PAGE_GENERATION_KEY)
+    fragments.next_generation(PAGE_GENERATION_KEY)
 
 
 def anonymous_page_key(request, taxonomy) -> str | None:

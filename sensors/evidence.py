@@ -1,7 +1,9 @@
 """What the pilot page shows of its sensors, read from rollups and stream state only (never raw readings).
 
-The comparisons and chart series are cached per pilot and data version: every ingest that touches the
-pilot bumps the version (``ingest.announce_readings``), so new data show at once and a quiet pilot costs one query.
+The comparisons and chart series are cached per pilot, data version and evidence settings: every ingest that
+touches the pilot bumps the version (``ingest.announce_readings``), so new data show at once. The pilot page
+caches the whole rendered section on top (``livinglab.fragments``; ``sensors.live`` renews it after new readings),
+so a quiet pilot's page runs none of this.
 """
 
 import datetime
@@ -179,7 +181,12 @@ def evidence(pilot_id: int, *, include_flagged: bool = False) -> dict | None:
         "metrics": computed_metrics(pilot_id),
     }
     if config is not None:
-        key = f"sensors:evidence:{pilot_id}:{config.data_version}:{sum(s.reading_count + s.flagged_count for s in streams)}:{int(include_flagged)}"
+        # The settings are in the key too: a pilot start moved in the admin makes new comparisons at once.
+        settings_part = (
+            f"{config.pilot_start}:{config.baseline_days}:{config.compared_property}:{int(config.lower_is_better)}"
+        )
+        readings = sum(s.reading_count + s.flagged_count for s in streams)
+        key = f"sensors:evidence:{pilot_id}:{config.data_version}:{readings}:{settings_part}:{int(include_flagged)}"
         comparison = cache.get(key)
         if comparison is None:
             comparison = _comparison_data(config, streams, include_flagged)

@@ -6,10 +6,17 @@ from django.utils import translation
 from wagtail.models import Page
 
 from livinglab.events import AFTER_COMMIT, Event, subscribe
+from livinglab.fragments import page_changed
 from livinglab.live import broadcast, pilot_group, push_message
 
 from .evidence import pilot_streams, site_points
 from .models import PilotEvidence
+
+
+@subscribe("sensors.readings_ingested", phase=AFTER_COMMIT)
+def pilot_page_changed(event: Event) -> None:
+    """New readings: the pilot page's evidence (comparisons, map, quality) and results render afresh."""
+    page_changed(event.pilot_id)
 
 
 @subscribe("sensors.readings_ingested", phase=AFTER_COMMIT)

@@ -2,11 +2,13 @@
 
 import csv
 import io
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from livinglab.fragments import page_changed
 from proposals.models import Area
 
 from .models import DataStream, SensorSite, SiteRole
@@ -46,6 +48,8 @@ def import_sites(pilot, content: str, *, source=None) -> list[SensorSite]:
     if errors:
         raise SiteImportError(errors)
     _save_sites(sites, streams)
+    # New or moved sites change what the pilot page's evidence shows.
+    transaction.on_commit(partial(page_changed, pilot.pk))
     return sites
 
 

@@ -10,6 +10,8 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import IndexView, SnippetViewSet, SnippetViewSetGroup
 
 from livinglab.choosers import PermissionCheckedChooserViewSet
+from livinglab.fragments import page_changed
+from pilots.models import PilotMetric
 
 from . import views
 from .models import DataStream, MetricStream, PilotEvidence, PullLog, SensorSite, Source
@@ -104,3 +106,28 @@ class SensorsGroup(SnippetViewSetGroup):
 
 
 register_snippet(SensorsGroup)
+
+
+def _pilot_of(instance) -> int | None:
+    """The pilot page whose evidence an edited sensor snippet changes, if any."""
+    if isinstance(instance, SensorSite | PilotEvidence):
+        return instance.pilot_id
+    # Looked up by id: after a delete the related rows may be gone too.
+    if isinstance(instance, DataStream):
+        return SensorSite.objects.filter(pk=instance.site_id).values_list("pilot_id", flat=True).first()
+    if isinstance(instance, MetricStream):
+        return PilotMetric.objects.filter(pk=instance.metric_id).values_list("page_id", flat=True).first()
+    return None
+
+
+@hooks.register("after_create_snippet")
+@hooks.register("after_edit_snippet")
+def sensor_snippet_saved(request, instance):
+    """A site, stream, evidence setting or metric link edited in the admin: the pilot page renders afresh."""
+    page_changed(_pilot_of(instance))
+
+
+@hooks.register("after_delete_snippet")
+def sensor_snippets_deleted(request, instances):
+    for instance in instances:
+        page_changed(_pilot_of(instance))

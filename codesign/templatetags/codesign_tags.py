@@ -37,6 +37,7 @@ def page_participation(context, page):
     participant = None
     if user is not None and user.is_authenticated:
         participant = LabParticipant.objects.active().filter(page_id=page.pk, user_id=user.pk).first()
+    surveys = list(live_surveys_about(page))
     return {
         "page": page,
         "request": request,
@@ -49,8 +50,8 @@ def page_participation(context, page):
         and all(p.test(user, page) for p in (page_is_live, page_takes_participants, page_has_consent_text)),
         "can_see_participants": can(user, "codesign.see_participants"),
         "can_export_surveys": can(user, "codesign.export_survey_results"),
-        "surveys": list(live_surveys_about(page)),
-        "comparisons": before_after(page),
+        "surveys": surveys,
+        "comparisons": before_after(page, surveys),
     }
 
 

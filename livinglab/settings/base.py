@@ -116,6 +116,8 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "accounts.reading.reading",
             ],
+            # The project package's own tag library (it is no app): cached page fragments.
+            "libraries": {"fragments": "livinglab.fragments"},
         },
     },
 ]

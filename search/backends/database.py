@@ -45,7 +45,8 @@ from django.db.models import (
 from django.db.models.functions import ASin, Cast, Coalesce, Cos, Least, Power, Radians, Sin, Sqrt
 from django.db.models.lookups import IContains, Lookup
 
-from proposals.listing import generation, next_generation
+from livinglab.fragments import next_generation
+from proposals.listing import generation
 from proposals.models import Area, Category, Proposal
 
 from ..analysis import analyse, boost_tokens, joined_tokens, query_token_groups, topic_tokens

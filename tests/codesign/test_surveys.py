@@ -120,6 +120,26 @@ def test_before_and_after_show_side_by_side_on_the_pilot_page(client, make_surve
     assert 'data-compare-chart="compare-heat_relief-data"' in body
 
 
+def test_the_cached_comparison_follows_new_and_deleted_answers(client, make_survey, pilot):
+    before, after = make_survey(phase="before"), make_survey(phase="after")
+    SurveyAnswer.objects.create(page=before, user=ResidentFactory(), form_data={**ANSWERS, "heat_relief": "2"})
+    first = SurveyAnswer.objects.create(page=after, user=ResidentFactory(), form_data={**ANSWERS, "heat_relief": "5"})
+    assert "average 2.0 before, 5.0 after" in client.get(pilot.url).content.decode()
+    SurveyAnswer.objects.create(page=after, user=ResidentFactory(), form_data={**ANSWERS, "heat_relief": "3"})
+    assert "average 2.0 before, 4.0 after" in client.get(pilot.url).content.decode()
+    first.delete()
+    assert "average 2.0 before, 3.0 after" in client.get(pilot.url).content.decode()
+
+
+def test_an_unpublished_survey_leaves_the_comparison(client, make_survey, pilot):
+    before, after = make_survey(phase="before"), make_survey(phase="after")
+    SurveyAnswer.objects.create(page=before, user=ResidentFactory(), form_data={**ANSWERS, "heat_relief": "2"})
+    SurveyAnswer.objects.create(page=after, user=ResidentFactory(), form_data={**ANSWERS, "heat_relief": "5"})
+    assert "average 2.0 before, 5.0 after" in client.get(pilot.url).content.decode()
+    after.unpublish()
+    assert "average 2.0 before" not in client.get(pilot.url).content.decode()
+
+
 def test_no_comparison_without_both_surveys(make_survey, pilot):
     make_survey(phase="before")
     assert before_after(pilot) == []
