@@ -2,6 +2,7 @@ import allauth.urls
 from django.conf import settings
 from django.conf.urls.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 from wagtail import urls as wagtail_urls
 from wagtail import views as wagtail_views
@@ -29,6 +30,9 @@ urlpatterns = [
     # The admin signs in through allauth so that the same rate limits guard both doors; the signed-in who
     # may not use the admin get a 403 page here instead of a loop between sign-in and admin.
     path("admin/login/", admin_login, name="admin_login"),
+    # Wagtail's own "Aging pages" report names people by e-mail; ours (accounts/reports.py) by display name, and
+    # the old address leads there.
+    path("admin/reports/aging-pages/", RedirectView.as_view(pattern_name="livinglab_aging_pages", query_string=True)),
     path("admin/", include(wagtailadmin_urls)),
     # Passwords of private documents and pages are tried a limited number of times per address, and the sign-in
     # for private pages is allauth's (livinglab/views.py): Wagtail's own is a bare LoginView with no limits.

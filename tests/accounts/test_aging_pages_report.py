@@ -24,9 +24,26 @@ def published_by_named_admin():
 
 def test_the_menu_leads_to_the_report_that_names_people(client, published_by_named_admin):
     client.force_login(published_by_named_admin)
-    html = client.get(reverse("wagtailadmin_reports:aging_pages")).content.decode()  # any admin page has the menu
+    html = client.get(reverse("wagtailadmin_home")).content.decode()  # any admin page has the menu
     assert reverse("livinglab_aging_pages") in html
     assert f'"url": "{reverse("wagtailadmin_reports:aging_pages")}"' not in html
+
+
+def test_wagtails_own_address_leads_to_the_report_that_names_people(client, published_by_named_admin):
+    client.force_login(published_by_named_admin)
+    response = client.get(reverse("wagtailadmin_reports:aging_pages") + "?page=1", follow=True)
+    assert response.redirect_chain == [(reverse("livinglab_aging_pages") + "?page=1", 302)]
+    html = response.content.decode()
+    assert NAME in html and EMAIL not in html
+
+
+def test_the_old_address_still_needs_admin_access(client, resident):
+    client.force_login(resident)
+    response = client.get(reverse("wagtailadmin_reports:aging_pages"), follow=True)
+    # Led to ours, which sends a resident to the admin's sign-in, which refuses them (403).
+    assert response.redirect_chain[-1][0].startswith("/admin/login/")
+    assert response.status_code == 403
+    assert EMAIL not in response.content.decode()
 
 
 def test_the_aging_pages_report_names_the_publisher_by_display_name(client, published_by_named_admin):
