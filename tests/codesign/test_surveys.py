@@ -157,3 +157,14 @@ def test_publishing_a_participants_survey_tells_the_participants(
     assert notification.url == survey.url
     assert not Notification.objects.filter(recipient=outsider).exists()
     assert LabParticipant.objects.count() == 1
+
+
+def test_after_answering_the_thanks_appear_once(client, make_survey, participant):
+    survey = make_survey()
+    survey.thank_you_text = "Thank you for helping the shelter pilot."
+    survey.save_revision().publish()
+    client.force_login(participant)
+    response = client.post(reverse("codesign:answer_survey", args=[survey.pk]), ANSWERS, follow=True)
+    page = response.content.decode()
+    assert page.count("Thank you for helping the shelter pilot.") == 1  # the flash message, from the survey
+    assert 'data-survey="answered"' in page and "Thank you!" not in page
