@@ -233,20 +233,30 @@ def text_condition(request: SearchRequest, *, loose: bool = False) -> Q:
     return words
 
 
+def token_score(request: SearchRequest, *, through: str = ""):
+    """The analysed-token part of relevance: a token in the title counts 2, in the body 1, a whole boost token
+    (a place name typed in full) 1.5 more. ``through`` is the path to the analysed text ("" on its own table)."""
+
+    def weight(field: str, needle: str, value: float):
+        return Case(When(**{f"{through}{field}__contains": needle}, then=Value(value)), default=Value(0.0))
+
+    score = Value(0.0)
+    for token in query_tokens(request):
+        needle = f" {token}" if is_prefix(token) else f" {token} "
+        score = score + weight("title_terms", needle, 2.0) + weight("body_terms", needle, 1.0)
+    for token in boost_tokens(request.terms):
+        if _TOKEN.fullmatch(token):
+            score = score + weight("title_terms", f" {token} ", 1.5)
+    return score
+
+
 def relevance_expression(request: SearchRequest):
     """A token in the title counts double, in the body once; the whole place name typed and the raw word add more.
 
     The token part is a correlated subquery on the analysed text, so PostgreSQL computes it for the matches only,
     after the match; through a join it scored every public proposal before filtering (250 ms at 20k rows).
     """
-    tokens = Value(0.0)
-    for token in query_tokens(request):
-        needle = f" {token}" if is_prefix(token) else f" {token} "
-        tokens = tokens + Case(When(title_terms__contains=needle, then=Value(2.0)), default=Value(0.0))
-        tokens = tokens + Case(When(body_terms__contains=needle, then=Value(1.0)), default=Value(0.0))
-    for token in boost_tokens(request.terms):
-        if _TOKEN.fullmatch(token):
-            tokens = tokens + Case(When(title_terms__contains=f" {token} ", then=Value(1.5)), default=Value(0.0))
+    tokens = token_score(request)
     scored = ProposalSearchText.objects.filter(proposal_id=OuterRef("pk")).annotate(
         score=ExpressionWrapper(tokens, output_field=FloatField())
     )
@@ -313,16 +323,7 @@ def row_relevance(request: SearchRequest):
     The join is looked up by primary key for each match (InArray); the correlated subquery of
     relevance_expression() would be a second index probe per match.
     """
-    score = Value(0.0)
-    for token in query_tokens(request):
-        needle = f" {token}" if is_prefix(token) else f" {token} "
-        score = score + Case(When(search_text__title_terms__contains=needle, then=Value(2.0)), default=Value(0.0))
-        score = score + Case(When(search_text__body_terms__contains=needle, then=Value(1.0)), default=Value(0.0))
-    for token in boost_tokens(request.terms):
-        if _TOKEN.fullmatch(token):
-            score = score + Case(
-                When(search_text__title_terms__contains=f" {token} ", then=Value(1.5)), default=Value(0.0)
-            )
+    score = token_score(request, through="search_text__")
     for term in request.terms:
         score = score + Case(When(contains("title", term), then=Value(1.0)), default=Value(0.0))
     return Cast(score, FloatField())
