@@ -6,5 +6,6 @@ app_name = "search"
 
 urlpatterns = [
     path("", views.search, name="search"),
+    path("pages/", views.pages, name="pages"),
     path("similar/", views.similar, name="similar"),
 ]

@@ -1,4 +1,9 @@
-"""The search page (proposals, pilots and pages) and the "similar proposals" hint on the submission form."""
+"""The search page (proposals, pilots and pages) and the "similar proposals" hint on the submission form.
+
+Pilots and pages are a second request (`pages`): the search page loads them with htmx once it is shown, and
+without JavaScript its link opens them as a page of their own. Wagtail's page search was a quarter of the search
+page's time, on every request, for a section below the proposals (issue 16 point 5).
+"""
 
 import hashlib
 import logging
@@ -11,6 +16,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
 from wagtail.models import Page
 from wagtail.search.backends import get_search_backend
 
@@ -103,13 +109,13 @@ def _cluster_pages(query: str) -> list:
     return _pages(query, TIMEOUT=settings.ELASTICSEARCH_READ_TIMEOUT)
 
 
-def search_pages(query: str) -> tuple[list, bool]:
+def search_pages(query: str) -> tuple[list | None, bool]:
     """Live public Wagtail pages (pilots, standard pages) through Wagtail's configured search backend.
 
     On Elasticsearch, page search shares the proposal reads' short timeout (ELASTICSEARCH_READ_TIMEOUT) and
     circuit breaker: while the cluster hangs or fails (or the breaker is open) pages come from Wagtail's
-    database backend, which is kept up to date beside the cluster. Returns the pages and whether they came
-    from a fallback.
+    database backend, which is kept up to date beside the cluster. Returns the pages (None when no backend
+    answered) and whether they came from a fallback.
     """
     if not query:
         return [], False
@@ -123,7 +129,7 @@ def search_pages(query: str) -> tuple[list, bool]:
         return _pages(query), False
     except Exception:  # noqa: BLE001 - a failing page index must not take proposal search down with it
         logger.exception("Wagtail page search failed")
-        return [], True
+        return None, True
 
 
 @require_GET
@@ -133,7 +139,6 @@ def search(request):
     filters = {name: params.get(name) for name in FACET_TITLES if params.get(name)}
     near = parse_near(params)
     result = search_proposals(query, filters=filters, sort=params.get("sort"), page=params.get("page"), near=near)
-    pages, pages_failed = search_pages(query)
 
     facets = []
     for name, values in result.facets.items():
@@ -162,10 +167,26 @@ def search(request):
         "near_remove_url": url_with(params, lat=None, lon=None, radius=None, sort=None),
         "previous_url": url_with(params, page=str(result.page - 1)) if result.has_previous else None,
         "next_url": url_with(params, page=str(result.page + 1)) if result.has_next else None,
-        "pages": pages,
-        "pages_failed": pages_failed,
     }
     return render(request, "search/search.html", context)
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def pages(request):
+    """Live public pilots and pages matching the words: the search page's htmx fragment, or a page of its own."""
+    query, truncated = normalise_query(request.GET.get("q", ""))
+    found, from_fallback = search_pages(query)
+    context = {
+        "query": query,
+        "truncated": truncated,
+        "max_query_length": MAX_QUERY_LENGTH,
+        "pages": found or [],
+        "pages_failed": found is None,
+        "pages_degraded": from_fallback and found is not None,
+    }
+    template = "search/includes/page_hits.html" if request.htmx else "search/pages.html"
+    return render(request, template, context)
 
 
 @require_GET

@@ -164,20 +164,79 @@ def test_search_page_rejects_post(client, world):
     assert client.post(SEARCH, {"q": "가로등"}).status_code == 405
 
 
-def test_pages_and_pilots_are_found_through_wagtail_search(client, world):
+PAGES = "/search/pages/"
+
+
+def test_pages_and_pilots_are_found_through_wagtail_search_in_their_own_request(client, world):
     home = demo.build_pages()
     page = StandardPage(title="가로등 신고 안내 · Reporting a street light", slug="street-lights", intro="안내")
     home.add_child(instance=page)
     page.save_revision().publish()
+    assert reverse("search:pages") == PAGES
+
+    # The search page only points at them: htmx loads the fragment, and without JavaScript the link opens it.
     body = client.get(SEARCH, {"q": "가로등"}).content.decode()
     assert "Pilots and pages" in body
-    assert "가로등 신고 안내 · Reporting a street light" in body
-    assert f'href="{page.url}"' in body
+    assert f'hx-get="{PAGES}?q=%EA%B0%80%EB%A1%9C%EB%93%B1"' in body
+    assert f'href="{PAGES}?q=%EA%B0%80%EB%A1%9C%EB%93%B1"' in body
+    assert "가로등 신고 안내" not in body
+
+    fragment = client.get(PAGES, {"q": "가로등"}, headers={"HX-Request": "true"})
+    assert fragment.status_code == 200
+    assert "<html" not in fragment.content.decode()
+    assert "가로등 신고 안내 · Reporting a street light" in fragment.content.decode()
+    assert f'href="{page.url}"' in fragment.content.decode()
+    assert "HX-Request" in fragment["Vary"]
+
+    full = client.get(PAGES, {"q": "가로등"}).content.decode()
+    assert "<html" in full
+    assert "<h1>Pilots and pages</h1>" in full
+    assert "가로등 신고 안내 · Reporting a street light" in full
+    assert f'href="{SEARCH}?q=%EA%B0%80%EB%A1%9C%EB%93%B1"' in full  # back to the proposals
+
+
+def test_the_search_page_does_not_search_pages(client, world, monkeypatch):
+    def refuse(query):
+        raise AssertionError("the search page searched pages")
+
+    monkeypatch.setattr("search.views.search_pages", refuse)
+    assert client.get(SEARCH, {"q": "가로등"}).status_code == 200
 
 
 def test_unmatched_pages_say_so(client, world):
     demo.build_pages()
-    assert "No pilot or page matches these words." in client.get(SEARCH, {"q": "zeppelin"}).content.decode()
+    body = client.get(PAGES, {"q": "zeppelin"}, headers={"HX-Request": "true"}).content.decode()
+    assert "No pilot or page matches these words." in body
+
+
+def test_pages_without_words_search_nothing(client, world, monkeypatch):
+    monkeypatch.setattr("search.views._pages", lambda *args, **kwargs: pytest.fail("searched without words"))
+    for params in ({}, {"q": "   "}):
+        body = client.get(PAGES, params).content.decode()
+        assert "Type a word to search pilots and pages." in body
+    assert client.post(PAGES, {"q": "가로등"}).status_code == 405
+
+
+def test_a_failing_page_search_says_so_and_the_proposals_stay(client, world, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("index gone")
+
+    monkeypatch.setattr("search.views._pages", broken)
+    response = client.get(PAGES, {"q": "가로등"}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert "Pages cannot be searched right now." in response.content.decode()
+    assert "3 proposals found" in client.get(SEARCH, {"q": "가로등"}).content.decode()
+
+
+def test_page_search_words_are_escaped_and_long_ones_cut(client, world):
+    demo.build_pages()
+    attack = '<script>alert(1)</script>"><img src=x>'
+    for path in (SEARCH, PAGES):
+        body = client.get(path, {"q": attack}).content.decode()
+        assert "<script>alert(1)</script>" not in body
+        assert "<img src=x>" not in body
+    body = client.get(PAGES, {"q": "가" * 1500}).content.decode()
+    assert "only its first 200 characters were used" in body
 
 
 def _search_queries(client, params) -> int:
