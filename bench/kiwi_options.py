@@ -40,7 +40,7 @@ def main() -> None:
     from search import analysis
 
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
-    texts = [analysis._normalise(text) for text in generated_texts(count)]
+    texts = [analysis._normalise(text) for text in generated_texts(count)]  # as before: a text analysed whole
 
     def build(**options):
         kiwi = Kiwi(load_typo_dict=False, load_multi_dict=False, **options)
@@ -75,6 +75,47 @@ def main() -> None:
     run("fewer match options", default, match_options=fewer)
     run("z_coda off", default, z_coda=False)
     run("one call per text (again)", default)
+    per_written_word(analysis, texts, count, baseline)
+
+
+def per_written_word(analysis, texts: list[str], count: int, baseline: list[list[str]]) -> None:
+    """What search.analysis does since ANALYSER_VERSION 5: each distinct written word analysed once per process.
+
+    The rate depends on how often words repeat, so it is printed three ways: these texts from an empty cache (the
+    generator's small vocabulary: most words repeat), the same texts again (every word known), and a cold figure,
+    as if no word ever repeated (the distinct words' analysis time spread over the words a proposal has).
+    """
+    raw = generated_texts(count)
+    analysis._kiwi().tokenize("준비 문장입니다.")  # the model is read before the clock starts
+    analysis._written_word.cache_clear()
+    cpu = time.process_time()
+    tokens = analysis.analyse_many(raw)
+    cpu = time.process_time() - cpu
+    info = analysis._written_word.cache_info()
+    words = sum(len(text.split()) for text in raw)
+    differ = sum(set(a) != set(b) for a, b in zip(baseline, tokens, strict=True))
+    print(
+        f"{'per written word, empty cache':34s} {count / cpu:6.0f} proposals per CPU second; {info.currsize} distinct"
+        f" of {words} words ({info.hits / (info.hits + info.misses):.0%} repeats), {differ}/{len(raw)} texts with"
+        f" another token set, load {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
+    cpu = time.process_time()
+    analysis.analyse_many(raw)
+    cpu = time.process_time() - cpu
+    print(f"{'per written word, all known':34s} {count / cpu:6.0f} proposals per CPU second", flush=True)
+    distinct = list(dict.fromkeys(word for text in raw for word in text.split()))
+    analysis._written_word.cache_clear()
+    cpu = time.process_time()
+    for word in distinct:
+        analysis._written_word(analysis._SPLIT_LATIN.sub(" ", analysis._normalise(word, split_latin=False)))
+    cpu = time.process_time() - cpu
+    per_proposal = words / count
+    print(
+        f"{'per written word, none repeating':34s} {len(distinct) / cpu / per_proposal:6.0f} proposals per CPU "
+        f"second ({len(distinct) / cpu:.0f} words per CPU second, {per_proposal:.0f} words a proposal)",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

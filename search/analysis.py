@@ -18,7 +18,7 @@ import unicodedata
 from pathlib import Path
 
 # Bumped whenever the token rules change, so `search_index --analyse` can find rows analysed by older rules.
-ANALYSER_VERSION = 4
+ANALYSER_VERSION = 5
 
 # Kiwi part-of-speech tags whose forms carry meaning for search.
 NOUN_TAGS = frozenset({"NNG", "NNP", "NNB", "NR", "XR", "SH"})
@@ -34,6 +34,8 @@ _SPLIT_LATIN = re.compile(r"(?<=[A-Za-z0-9])(?=[\uac00-\ud7a3])|(?<=[\uac00-\ud7
 # English words after a romanised place name that stand for a Korean suffix: "Haengdang Station" is "행당역".
 ROMANISED_SUFFIXES = {"station": "역", "dong": "동", "gu": "구"}
 _lock = threading.Lock()
+# Distinct written words whose analysis a process keeps (search.analysis._written_word): ~300 bytes each.
+WORD_CACHE_SIZE = 100_000
 PLACE_NAMES_FILE = Path(__file__).with_name("place_names.txt")
 CIVIC_WORDS_FILE = Path(__file__).with_name("civic_words.txt")
 
@@ -70,10 +72,12 @@ def _kiwi():
         return kiwi
 
 
-def _normalise(text: str) -> str:
+def _normalise(text: str, *, split_latin: bool = True) -> str:
     # NFKC folds full-width Latin; a space between Latin/digits and Hangul stops "LED가로등" being one word for
-    # the tokenizer's dictionary lookups (Kiwi already splits most, this makes it certain).
-    return _SPLIT_LATIN.sub(" ", unicodedata.normalize("NFKC", text or ""))
+    # the tokenizer's dictionary lookups (Kiwi already splits most, this makes it certain). A document keeps its
+    # written words whole and splits each inside (`_document`): "3번출구" is then read as "3 번출구" together.
+    text = unicodedata.normalize("NFKC", text or "")
+    return _SPLIT_LATIN.sub(" ", text) if split_latin else text
 
 
 def _token_forms(form: str, tag: str) -> list[str]:
@@ -105,9 +109,8 @@ def _compounds(tokens) -> list[str]:
     return joined
 
 
-def _places_in_english(tokens) -> list[str]:
+def _places_in_english(forms: list[str]) -> list[str]:
     """Korean forms of romanised place names: "Haengdang Station" also gives "행당", "행당역"."""
-    forms = [token.form.lower() for token in tokens if token.form.isalnum()]
     found = []
     for index, form in enumerate(forms):
         if korean := _romanised().get(form):
@@ -118,9 +121,41 @@ def _places_in_english(tokens) -> list[str]:
     return found
 
 
+def _content(tokens) -> list[str]:
+    return [form for token in tokens for form in _token_forms(token.form, token.tag)] + _compounds(tokens)
+
+
+def _alphanumeric(tokens) -> list[str]:
+    return [token.form.lower() for token in tokens if token.form.isalnum()]
+
+
 def _document_tokens(tokens) -> list[str]:
-    forms = [form for token in tokens for form in _token_forms(token.form, token.tag)]
-    return forms + _compounds(tokens) + _places_in_english(tokens)
+    """The tokens of a text that Kiwi analysed whole (bench/kiwi_options.py sets Kiwi's options against it)."""
+    return _content(tokens) + _places_in_english(_alphanumeric(tokens))
+
+
+@functools.lru_cache(maxsize=WORD_CACHE_SIZE)
+def _written_word(word: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """One written word's (eojeol's) content tokens and its alphanumeric forms, analysed once per process."""
+    tokens = _kiwi().tokenize(word)
+    return tuple(_content(tokens)), tuple(_alphanumeric(tokens))
+
+
+def _document(text: str) -> list[str]:
+    """A document's tokens, a written word at a time.
+
+    Residents' texts repeat their words ("가로등이", "고장났어요", "주민센터"), so each distinct word is analysed
+    once per process and kept (WORD_CACHE_SIZE words, about 30 MB). A word alone is also how queries are analysed
+    (`_word_tokens`), so a document and a query now split a word the same way; Kiwi no longer lets the
+    neighbouring words choose ("지하철역" stays "지하철" + "역" in a sentence as alone). Compounds never crossed a
+    space; romanised place names with their English suffix ("Haengdang Station") are read over the whole text.
+    """
+    content, alphanumeric = [], []
+    for word in text.split():
+        word_content, word_alphanumeric = _written_word(_SPLIT_LATIN.sub(" ", word))
+        content.extend(word_content)
+        alphanumeric.extend(word_alphanumeric)
+    return content + _places_in_english(alphanumeric)
 
 
 def analyse(text: str, *, query: bool = False) -> list[str]:
@@ -130,25 +165,21 @@ def analyse(text: str, *, query: bool = False) -> list[str]:
     "행당동" finds "행당역 사거리" and "행당1동 경로당" too. A query of one Hangul syllable is taken as the noun
     it is ("금", "비"): alone, without a sentence around it, Kiwi would guess a verb form.
     """
-    text = _normalise(text)
+    text = _normalise(text, split_latin=query)
     if not text.strip():
         return []
     if query and _ONE_SYLLABLE.fullmatch(text.strip()):
         return [text.strip()]
-    tokens = _kiwi().tokenize(text)
     if not query:
-        return _document_tokens(tokens)
+        return _document(text)
+    tokens = _kiwi().tokenize(text)
     return [forms[-1] for token in tokens if (forms := _token_forms(token.form, token.tag))]
 
 
 def analyse_many(texts: list[str]) -> list[list[str]]:
     """`analyse` for a batch of documents."""
-    normalised = [_normalise(text) for text in texts]
-    # One call per text: Kiwi's list mode hands texts to a worker pool, which measured three times slower on a
-    # busy two-core machine (bench/search_analysis.py).
-    kiwi = _kiwi()
-    results = [kiwi.tokenize(text) if text.strip() else [] for text in normalised]
-    return [_document_tokens(tokens) if text.strip() else [] for text, tokens in zip(normalised, results, strict=True)]
+    normalised = [_normalise(text, split_latin=False) for text in texts]
+    return [_document(text) if text.strip() else [] for text in normalised]
 
 
 def as_terms(tokens: list[str]) -> str:

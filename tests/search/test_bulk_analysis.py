@@ -53,3 +53,50 @@ def test_refresh_writes_one_row_per_proposal_with_one_query_per_batch(django_ass
         written = search_text.refresh_search_text([p.pk for p in proposals])
     assert written == 6
     assert ProposalSearchText.objects.filter(body_terms__contains=" 성동").count() == 6
+
+
+def test_each_distinct_written_word_is_analysed_once_per_process(monkeypatch):
+    from search import analysis
+
+    analysis._written_word.cache_clear()
+    kiwi = analysis._kiwi()
+    analysed = []
+
+    class Counting:
+        def tokenize(self, text, **options):
+            analysed.append(text)
+            return kiwi.tokenize(text, **options)
+
+    monkeypatch.setattr(analysis, "_kiwi", lambda: Counting())
+    first, second = analyse_many(["가로등이 고장났어요. 가로등이 어두워요.", "골목 가로등이 고장났어요."])
+    assert sorted(analysed) == sorted(["가로등이", "고장났어요.", "어두워요.", "골목"])
+    assert first.count("가로등") == 2 and "어둡다" in first and "골목" in second
+    analysed.clear()
+    (again,) = analyse_many(["가로등이 고장났어요."])
+    assert analysed == []  # every word already known
+    assert again == first[: len(again)]  # the same tokens as the first time the words were read
+    assert analysis._written_word.cache_info().maxsize == analysis.WORD_CACHE_SIZE
+
+
+@pytest.mark.parametrize(
+    ("document", "query", "expected"),
+    [
+        ("3번출구 앞 가로등", "출구", {"3", "출구", "번출구"}),  # digits keep their word's context: "3 번출구"
+        ("LED가로등으로 바꿔 주세요", "LED", {"led", "가로등"}),
+        ("CCTV설치 요청", "CCTV", {"cctv", "설치"}),
+        ("행당역 사거리에서 넘어졌어요", "사거리에서", {"행당역", "행당", "사거리"}),
+        ("보안등을 밝게", "보안등을", {"보안등"}),
+    ],
+)
+def test_a_document_holds_the_tokens_its_words_give_as_queries(document, query, expected):
+    from search.analysis import query_token_groups
+
+    (tokens,) = analyse_many([document])
+    assert expected <= set(tokens)
+    for group in query_token_groups([query]):
+        assert set(group) <= set(tokens), (query, group, tokens)
+
+
+def test_a_romanised_place_and_its_english_suffix_are_read_across_words():
+    (tokens,) = analyse_many(["The light at Haengdang Station is out"])
+    assert {"haengdang", "station", "행당", "행당역"} <= set(tokens)
