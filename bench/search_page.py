@@ -3,6 +3,7 @@
 
 Alternates the two, request for request, so a busy machine slows both alike, and prints each one's p50 and p95 and
 the ratio of the p50s (issue 16: the page within 1.5x of the call; each size's p50 within 1.5x of the smallest's).
+With --first-visit nothing is kept between requests (a new query each time, as far as the caches can tell).
 
     .venv/bin/python bench/search_page.py ll_bench_search_1a2b3c4d [--query 가로등] [--repeat 60]
 
@@ -26,6 +27,9 @@ def main() -> None:
     parser.add_argument("database", help="a database bench/search.py --keep left (ll_bench_search_...)")
     parser.add_argument("--query", default="가로등")
     parser.add_argument("--repeat", type=int, default=60)
+    parser.add_argument(
+        "--first-visit", action="store_true", help="nothing cached: results move to a new generation before each"
+    )
     args = parser.parse_args()
     if not args.database.startswith("ll_bench_search_"):
         raise SystemExit("only a database bench/search.py created (ll_bench_search_...)")
@@ -44,6 +48,7 @@ def main() -> None:
     from django.test import Client
 
     from proposals.models import Proposal
+    from search.backends.database import forget_cached_results
     from search.interface import search_proposals
 
     client = Client()
@@ -61,6 +66,8 @@ def main() -> None:
     load = os.getloadavg()[0]
     for _ in range(args.repeat):
         for function in (page, call):
+            if args.first_visit:
+                forget_cached_results()  # what the call and the page's results section are kept under
             started = time.perf_counter()
             function()
             timings[function].append((time.perf_counter() - started) * 1000)

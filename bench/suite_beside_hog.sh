@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Issue 10's check: the whole suite (PostgreSQL + Redis, every test, CI=true, two workers) run RUNS times (default
 # 3) beside a CPU hog of two Python busy loops, one log per run in test-artifacts/hog-N.log with the load average
-# each minute. Uses its own database (livinglab_hog) and Redis databases 8-10; do not run it beside .ci/run.
+# each minute. Uses its own database (livinglab_hog), Redis databases 8-10 and channel prefixes (the test settings
+# name them after the Redis database), so it does not disturb .ci/run, though each slows the other.
 #     bench/suite_beside_hog.sh [RUNS]
 set -u
 cd "$(dirname "$0")/.."

@@ -22,6 +22,7 @@ from wagtail.search.backends import get_search_backend
 
 from proposals.listing import PAGE_GENERATION_KEY, generation
 
+from .backends.database import RESULTS_GENERATION_KEY
 from .backends.elasticsearch import read_breaker
 from .interface import (
     DEFAULT_RADIUS_KM,
@@ -42,33 +43,31 @@ PAGE_RESULTS = 10
 # Wagtail's database search backend, configured beside the cluster (settings) for page search to fall back on.
 PAGE_FALLBACK_BACKEND = "wagtail.search.backends.database"
 FACET_TITLES = {"status": _("Status"), "category": _("Category"), "area": _("Area")}
-HITS_SECONDS = 60
+RESULTS_SECONDS = 60
+# The parameters the results depend on; a query string with any other (or longer than this) is not kept.
+RESULT_PARAMETERS = frozenset({"q", "sort", "page", "lat", "lon", "radius", *FACET_TITLES})
+MAX_KEPT_QUERY_STRING = 400
 
 
-def hits_html(result) -> str:
-    """The page's list of hits, rendered once per language, query and page of proposals and kept for a minute.
+def results_key(params) -> str | None:
+    """The cache key of the results section for this query string now, or None when it is not to be kept.
 
-    Twenty hit partials were half of the page's time. The key holds both generations of the proposal list
-    (proposals.listing): every event that changes what a card shows (a vote, a comment, a status, an edit, hiding)
-    moves them on, as for the list's cached pages. While Redis is away nothing is kept (a worker's local fallback
-    would not see the others' invalidations).
+    The section (count, filters, sort links, hits, pagination, facets) depends on nothing but the language, the
+    query string and the data, never on who is looking. Its key holds the proposal list's two generations and
+    the search results' generation (proposals.listing, search.backends.database): every event that changes
+    what a card or a count shows (a vote, a comment, a status, an edit, hiding, new analysed text) moves one of
+    them on, as for the list's cached pages. Unknown parameters would only multiply the keys, and nothing is kept
+    while Redis is away (a worker's local fallback would not see the others' invalidations).
     """
-    described = repr(
-        (get_language(), result.query, result.start_index, [(hit.proposal.pk, hit.distance_km) for hit in result.hits])
-    )
+    encoded = params.urlencode()
+    if set(params) - RESULT_PARAMETERS or len(encoded) > MAX_KEPT_QUERY_STRING:
+        return None
+    described = repr((get_language(), sorted(params.lists()))).encode()
     key = (
-        f"search:hits:{generation()}:{generation(PAGE_GENERATION_KEY)}:"
-        f"{hashlib.sha256(described.encode()).hexdigest()[:32]}"
+        f"search:section:{generation()}:{generation(PAGE_GENERATION_KEY)}:{generation(RESULTS_GENERATION_KEY)}:"
+        f"{hashlib.sha256(described).hexdigest()[:32]}"
     )
-    if getattr(cache, "redis_is_down", False):
-        key = None
-    html = cache.get(key) if key else None
-    if html is None:
-        html = render_to_string("search/includes/proposal_hits.html", {"result": result})
-        if key:
-            cache.set(key, str(html), HITS_SECONDS)
-    # Rendered by our template with autoescaping; a plain str from the cache is marked safe again.
-    return mark_safe(html)  # noqa: S308
+    return None if getattr(cache, "redis_is_down", False) else key
 
 
 def parse_near(params) -> Near | None:
@@ -136,10 +135,30 @@ def search_pages(query: str) -> tuple[list | None, bool]:
 def search(request):
     params = request.GET
     query, truncated = normalise_query(params.get("q", ""))
-    filters = {name: params.get(name) for name in FACET_TITLES if params.get(name)}
+    context = {"query": query, "truncated": truncated, "max_query_length": MAX_QUERY_LENGTH, "degraded": False}
     near = parse_near(params)
-    result = search_proposals(query, filters=filters, sort=params.get("sort"), page=params.get("page"), near=near)
+    if near:
+        context["near"] = near  # the form keeps the point
+    key = results_key(params)
+    html = cache.get(key) if key else None
+    if html is None:
+        result = search_proposals(
+            query,
+            filters={name: params.get(name) for name in FACET_TITLES if params.get(name)},
+            sort=params.get("sort"),
+            page=params.get("page"),
+            near=near,
+        )
+        html = render_to_string("search/includes/results.html", results_context(params, result, near))
+        context["degraded"] = result.degraded
+        if key and not result.degraded:  # a fallback's results are not kept past the outage
+            cache.set(key, str(html), RESULTS_SECONDS)
+    # Rendered by our template with autoescaping; a plain str from the cache is marked safe again.
+    context["results_html"] = mark_safe(html)  # noqa: S308
+    return render(request, "search/search.html", context)
 
+
+def results_context(params, result, near) -> dict:
     facets = []
     for name, values in result.facets.items():
         for value in values:
@@ -154,12 +173,9 @@ def search(request):
         for value, label in Sort.choices
         if value != Sort.DISTANCE or near
     ]
-    context = {
-        "query": query,
-        "truncated": truncated,
-        "max_query_length": MAX_QUERY_LENGTH,
+    return {
+        "query": result.query,
         "result": result,
-        "hits_html": hits_html(result) if result.total else "",
         "facets": facets,
         "active_filters": active_filters,
         "sorts": sorts,
@@ -168,7 +184,6 @@ def search(request):
         "previous_url": url_with(params, page=str(result.page - 1)) if result.has_previous else None,
         "next_url": url_with(params, page=str(result.page + 1)) if result.has_next else None,
     }
-    return render(request, "search/search.html", context)
 
 
 @require_GET

@@ -52,7 +52,10 @@ if REDIS_URL:  # noqa: F405
     # Keep each run's cache and channel groups apart from a developer's running site (and, through the
     # prefix, pub/sub channels apart between parallel workers: Redis shares them across databases).
     CACHES["default"]["KEY_PREFIX"] = env_str("CACHE_KEY_PREFIX", "livinglab-test")  # noqa: F405
-    CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"livinglab-test{XDIST_WORKER}"  # noqa: F405
+    # Pub/sub channels are shared by every Redis database: the prefix names the database this run and worker
+    # use, so two suites on one machine (with different REDIS_URL databases) never hear each other's pushes.
+    _database = urlsplit(REDIS_URL).path.strip("/") or "0"  # noqa: F405
+    CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"livinglab-test-r{_database}{XDIST_WORKER}"  # noqa: F405
 # Browser journeys fill Wagtail's create forms step by step; with autosave on, a slow machine stored a draft
 # between two steps and raced the journey's own "Save draft". The journeys run without it;
 # tests/browser/test_pilot_autosave.py turns autosave back on (Wagtail's 500 ms) to test what it stores.

@@ -2,6 +2,7 @@
 
 import pytest
 from django.conf import settings
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -251,8 +252,8 @@ def test_results_page_query_count_does_not_grow_with_results(
     demo.build_pages()
     ProposalFactory(title="Bench repair request 0")
     baseline = _search_queries(client, {"q": "bench"})
-    cached = _search_queries(client, {"q": "bench"})
-    assert cached == baseline - 3  # the matches and the facets' slugs are read once (search.backends.database)
+    assert _search_queries(client, {"q": "bench"}) == 0  # the results section is kept whole (search.views)
+    cached = baseline - 3  # another page: the matches and the facets' slugs are read once (search.backends.database)
     with django_capture_on_commit_callbacks(execute=True):  # as in production: the analysed text's commit
         for number in range(1, 30):
             ProposalFactory(
@@ -359,3 +360,67 @@ def test_kept_hits_stay_escaped_marked_and_in_the_reader_s_language(client, worl
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ko"
     korean = client.get(SEARCH, {"q": "골목"}).content.decode()
     assert "Supporters 12" in english and "공감 12" in korean and "Supporters 12" not in korean
+
+
+def test_the_results_section_is_kept_until_a_card_changes(client, world, emit_committed):
+    light = world["alley_light"]
+    first = client.get(SEARCH, {"q": "가로등"}).content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(SEARCH, {"q": "가로등"}).content.decode()
+    assert len(queries) == 0
+
+    def section(body):
+        return body[body.index('class="search-layout"') : body.index('class="search-pages"')]
+
+    assert section(again) == section(first)
+
+    Proposal.objects.filter(pk=light.pk).update(vote_count=13)  # as the vote service does, then its event
+    emit_committed("proposal.voted", proposal_id=light.pk, actor_id=None, vote_count=13)
+    assert "Supporters 13" in client.get(SEARCH, {"q": "가로등"}).content.decode()
+
+    Proposal.objects.filter(pk=light.pk).update(is_hidden=True)
+    emit_committed("proposal.hidden", proposal_id=light.pk, actor_id=None, reason="spam")
+    body = client.get(SEARCH, {"q": "가로등"}).content.decode()
+    assert "2 proposals found" in body and light.title not in body
+
+
+def test_results_are_kept_per_language_and_query_string(client, world):
+    english = client.get(SEARCH, {"q": "가로등"}).content.decode()
+    korean = client.get(SEARCH, {"q": "가로등"}, headers={"accept-language": "ko"}).content.decode()
+    assert "3 proposals found" in english and "Supporters" in english
+    assert "Supporters" not in korean
+    by_votes = client.get(SEARCH, {"q": "가로등", "sort": "votes"}).content.decode()
+    assert 'href="?q=%EA%B0%80%EB%A1%9C%EB%93%B1&amp;sort=votes" aria-current="true"' in by_votes
+    filtered = client.get(SEARCH, {"q": "가로등", "category": "environment"}).content.decode()
+    assert "1 proposal found" in filtered
+
+
+def test_unknown_parameters_and_an_absent_redis_keep_nothing(client, world, monkeypatch):
+    client.get(SEARCH, {"q": "가로등", "utm_source": "flyer"})
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get(SEARCH, {"q": "가로등", "utm_source": "flyer"}).content.decode()
+    assert len(queries) > 0  # read again, not kept
+    assert "utm_source=flyer" in body  # the facet and sort links keep what the visitor came with
+
+    monkeypatch.setattr(type(caches["default"]), "redis_is_down", property(lambda self: True), raising=False)
+    client.get(SEARCH, {"q": "가로등"})
+    with CaptureQueriesContext(connection) as queries:
+        client.get(SEARCH, {"q": "가로등"})
+    assert len(queries) > 0
+
+
+def test_a_fallback_answer_is_not_kept(client, world, monkeypatch):
+    from search import views
+    from search.interface import search_proposals
+
+    def degraded(*args, **kwargs):
+        result = search_proposals(*args, **kwargs)
+        result.degraded = True
+        return result
+
+    monkeypatch.setattr(views, "search_proposals", degraded)
+    body = client.get(SEARCH, {"q": "가로등"}).content.decode()
+    assert "these results come from a simpler search" in body
+    monkeypatch.undo()
+    body = client.get(SEARCH, {"q": "가로등"}).content.decode()
+    assert "3 proposals found" in body and "these results come from a simpler search" not in body
