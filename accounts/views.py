@@ -63,19 +63,32 @@ def _shows_refused_form(response) -> bool:
     return any(isinstance(value, BaseForm) and value.is_bound and value._errors for value in context.values())
 
 
+def _refused_status(request, response) -> int | None:
+    """The 4xx a page of allauth's that it rendered with 200 should have had, or None when 200 is right."""
+    context = getattr(response, "context_data", None) or {}
+    if context.get("token_fail"):
+        return 400  # a password-reset link that is wrong, used or expired (any method)
+    if "confirmation" in context and context["confirmation"] is None and "can_confirm" in context:
+        return 404  # an e-mail confirmation link that matches nothing (allauth's POST already says 404)
+    if request.method == "POST" and _shows_refused_form(response):
+        return 400
+    return None
+
+
 def invalid_form_answers_400(view):
-    """Wrap an allauth view so that a POST whose form was refused answers 400, with the same page and its errors.
+    """Wrap an allauth view so that bad input answers 4xx, with the same page and what it says.
 
     allauth renders a refused form with 200 (sign-up, social sign-up, password, e-mail, phone and reauthentication
-    pages alike); the project answers bad input with a 4xx. Other statuses (a 429 for too many tries, a redirect
-    on success) pass through unchanged.
+    pages alike), and so a broken password-reset link and an unknown e-mail confirmation link; the project answers
+    bad input with a 4xx: 400 for a refused form or a bad reset link, 404 for a confirmation link that matches
+    nothing. Other statuses (a 429 for too many tries, a redirect on success) pass through unchanged.
     """
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
-        if request.method == "POST" and response.status_code == 200 and _shows_refused_form(response):
-            response.status_code = 400
+        if response.status_code == 200 and (status := _refused_status(request, response)):
+            response.status_code = status
         return response
 
     return wrapped

@@ -6,6 +6,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
 from django.urls import reverse
+from django.utils.http import int_to_base36
 
 from accounts.models import Role, User
 from tests.factories import PASSWORD, DongFactory, ResidentFactory
@@ -104,7 +105,10 @@ def test_unverified_user_cannot_log_in_until_the_email_is_confirmed(client):
 def test_a_forged_confirmation_key_verifies_nothing(client):
     _signup(client)
     response = client.post(reverse("account_confirm_email", args=["not-a-real-key"]))
-    assert response.status_code in (200, 404)
+    assert response.status_code == 404
+    response = client.get(reverse("account_confirm_email", args=["not-a-real-key"]))
+    assert response.status_code == 404  # the page says the link is wrong or expired, with a 4xx
+    assert "expired or is invalid" in response.content.decode()
     assert not EmailAddress.objects.get(email="minji@example.org").verified
 
 
@@ -188,11 +192,24 @@ def test_password_reset_sets_a_new_password(client, resident):
 
 
 def test_password_reset_with_a_bad_key_changes_nothing(client, resident):
-    response = client.get("/accounts/password/reset/key/1-not-a-key/")
-    assert response.status_code == 200
-    assert "bad token" in response.content.decode().lower() or "invalid" in response.content.decode().lower()
+    url = f"/accounts/password/reset/key/{int_to_base36(resident.pk)}-not-a-key/"
+    response = client.get(url)
+    assert response.status_code == 400
+    assert "bad token" in response.content.decode().lower()
+    response = client.post(url, {"password1": "another-long-passphrase", "password2": "another-long-passphrase"})
+    assert response.status_code == 400
+    assert "bad token" in response.content.decode().lower()
     resident.refresh_from_db()
     assert resident.check_password(PASSWORD)
+
+
+def test_a_good_reset_link_still_opens_the_form(client, resident):
+    client.post(reverse("account_reset_password"), {"email": resident.email})
+    (link,) = re.findall(r"https?://\S+/accounts/password/reset/key/\S+/", mail.outbox[-1].body)
+    response = client.get(link, follow=True)
+    assert response.status_code == 200
+    assert "bad token" not in response.content.decode().lower()
+    assert 'name="password1"' in response.content.decode()
 
 
 def test_password_reset_for_an_unknown_address_sends_no_mail_to_it(client):
