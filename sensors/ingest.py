@@ -195,7 +195,9 @@ def _flag_sequence(stream: DataStream, rows, result: IngestResult, gaps: list) -
     """Stuck runs, spikes and gaps, checked in time order against the stream's state from the last batch.
 
     Readings older than the latest stored one (a backfill, a source that went back in time) are checked for
-    range, unit and future only: their neighbours are not at hand.
+    range, unit and future only: their neighbours are not at hand. A reading dated in the future (a sensor's clock
+    running ahead) is stored, flagged, but is never the stream's latest: the next pull asks for what came after the
+    latest real reading, so the readings that arrive in between are not skipped.
     """
     out = []
     latest_time, latest_value = stream.latest_time, stream.latest_value
@@ -204,7 +206,7 @@ def _flag_sequence(stream: DataStream, rows, result: IngestResult, gaps: list) -
     gap_after = datetime.timedelta(seconds=stream.interval_seconds * GAP_INTERVALS)
     run_index = 0  # where the current run of equal values starts in ``out``
     for moment, value, flags in rows:
-        if latest_time is not None and moment <= latest_time:
+        if (latest_time is not None and moment <= latest_time) or flags & Flag.FUTURE:
             out.append((moment, value, flags))
             continue
         if latest_time is not None and moment - latest_time > gap_after:

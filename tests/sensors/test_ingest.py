@@ -142,3 +142,23 @@ def test_one_streams_bad_batch_does_not_cost_another_stream(make_stream):
     good, bad = make_stream("a"), make_stream("b")
     result = ingest([(bad, [("x", "y", None)]), (good, [(utc(2026, 5, 1), 10, None)])], now=NOW)
     assert (result.stored, result.rejected) == (1, 1)
+
+
+def test_a_reading_from_the_future_is_kept_flagged_but_never_moves_the_stream_on(make_stream):
+    stream = make_stream(spike_delta=20)
+    ingest([(stream, [("2026-05-31T23:00:00Z", 10.0, "µg/m³"), ("2026-07-01T00:00:00Z", 11.0, "µg/m³")])], now=NOW)
+    stream.refresh_from_db()
+    assert stream.latest_time == utc(2026, 5, 31, 23)  # a clock running ahead does not become the cursor
+    assert stream.latest_value == 10.0
+    assert Reading.objects.get(time=utc(2026, 7, 1)).flags == Flag.FUTURE
+
+    # The next pull asks for what came after 23:00, and the readings in between are stored and checked in order
+    # (the source sends the future one again; it is not stored twice).
+    later = NOW + datetime.timedelta(minutes=30)
+    items = [("2026-05-31T23:10:00Z", 10.0, "µg/m³"), ("2026-05-31T23:20:00Z", 90.0, "µg/m³")]
+    result = ingest([(stream, [*items, ("2026-07-01T00:00:00Z", 11.0, "µg/m³")])], now=later)
+    assert result.stored == 2 and result.duplicates == 1
+    stream.refresh_from_db()
+    assert stream.latest_time == utc(2026, 5, 31, 23, 20)
+    assert Reading.objects.get(time=utc(2026, 5, 31, 23, 20)).flags & Flag.SPIKE  # checked against 23:10
+    assert Reading.objects.count() == 4
