@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.browser.steps import check_accessible
 from tests.factories import ProposalFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -48,7 +49,10 @@ def test_pilots_and_pages_arrive_below_the_proposals_and_open_without_javascript
     pages = page.locator(".search-pages")
     pages.locator("a", has_text="사거리 가로등 신고 안내").wait_for()  # htmx fetched the fragment after the page
     assert pages.get_by_text("Search pilots and pages for").count() == 0
+    check_accessible(page, "search page with its pages fragment")
     screenshot("search-pages-fragment")
+    page.goto(f"{live_server.url}/search/pages/?q=사거리")
+    check_accessible(page, "pilots and pages on their own")
 
     context = browser.new_context(java_script_enabled=False)
     plain = context.new_page()
