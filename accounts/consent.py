@@ -18,10 +18,12 @@ admin and the desk). Desk staff act for a resident who signed the paper consent 
 at the screen to read a web page; the staff member's own terms are their employment, not the site's.
 """
 
+import hashlib
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -64,10 +66,28 @@ def missing_documents(user) -> list[str]:
     cached = getattr(user, "_livinglab_missing_consents", None)
     if cached is None:
         versions = current_versions()
-        accepted = set(Consent.objects.filter(user=user, document__in=versions).values_list("document", "version"))
-        cached = [doc for doc, version in versions.items() if (doc, version) not in accepted]
+        key = _consented_key(user, versions)
+        if cache.get(key):
+            cached = []
+        else:
+            accepted = set(Consent.objects.filter(user=user, document__in=versions).values_list("document", "version"))
+            cached = [doc for doc, version in versions.items() if (doc, version) not in accepted]
+            if not cached:
+                cache.set(key, True, CONSENTED_SECONDS)
         user._livinglab_missing_consents = cached
     return cached
+
+
+# Every post asks; once someone has accepted the current versions the answer stays yes until the versions change
+# (they are in the key), since consents are never taken back (a deleted account takes its rows and sessions).
+CONSENTED_SECONDS = 24 * 60 * 60
+
+
+def _consented_key(user, versions: dict[str, str]) -> str:
+    """Per person (the join time tells a new account apart from a deleted one whose id came round again) and per
+    set of current versions."""
+    described = repr((user.pk, user.date_joined.isoformat() if user.date_joined else "", sorted(versions.items())))
+    return f"accounts:consented:{hashlib.sha256(described.encode()).hexdigest()[:32]}"
 
 
 def record_consent(user, documents=None) -> list[Consent]:

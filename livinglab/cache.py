@@ -13,7 +13,7 @@ import threading
 import time
 
 from django.core.cache.backends.locmem import LocMemCache
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -37,12 +37,58 @@ DEGRADING_METHODS = (
 )
 
 
+class _ReusingClient(RedisCacheClient):
+    """Django's client, keeping one ``redis.Redis`` per connection pool: Django builds a new one on every call
+    (a twentieth of a vote's time), although it holds no state beyond the pool."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        index = self._get_connection_pool_index(write)
+        client = self._clients.get(index)
+        if client is None:
+            if index not in self._pools:
+                self._pools[index] = self._pool_class.from_url(self._servers[index], **self._pool_options)
+            client = self._clients[index] = self._client(connection_pool=self._pools[index])
+        return client
+
+
+class _Shared:
+    """What every ``FallbackRedisCache`` of one process with the same settings shares: Redis's connection pool,
+    whether Redis is away, and the local fallback's name.
+
+    Django makes a cache object per thread and per async context, so under ASGI every request gets a new one.
+    Kept on the object, the pool (and so a TCP connection to Redis) was opened per request and the outage state
+    was forgotten per request: each request waited for its own connect timeout and wrote to a fallback no other
+    request read, so limits did not hold while Redis was away.
+    """
+
+    def __init__(self, name: str):
+        self.name = name
+        self.client = None
+        self.down_until = 0.0
+        self.lock = threading.Lock()
+
+
+_shared: dict[tuple, _Shared] = {}
+_shared_lock = threading.Lock()
+
+
+def _shared_for(identity: tuple) -> _Shared:
+    with _shared_lock:
+        if identity not in _shared:
+            _shared[identity] = _Shared(f"redis-fallback-{len(_shared)}")
+        return _shared[identity]
+
+
 class FallbackRedisCache(RedisCache):
     """Django's ``RedisCache`` with a per-process ``LocMemCache`` behind it for outages.
 
     Settings: ``OPTIONS`` go to redis-py as for ``RedisCache`` (set short ``socket_connect_timeout`` and
     ``socket_timeout`` so a hung Redis costs a fraction of a second); ``RETRY_AFTER`` (seconds) is how long
-    to use the fallback before trying Redis again.
+    to use the fallback before trying Redis again. One connection pool per process and settings (``_Shared``).
     """
 
     def __init__(self, server, params):
@@ -50,25 +96,36 @@ class FallbackRedisCache(RedisCache):
         self.retry_after = float(params.pop("RETRY_AFTER", DEFAULT_RETRY_AFTER))
         super().__init__(server, params)
         local_params = {key: value for key, value in params.items() if key in {"TIMEOUT", "KEY_PREFIX", "VERSION"}}
-        self.fallback = LocMemCache(f"redis-fallback-{id(self)}", local_params)
-        self._down_until = 0.0
-        self._state_lock = threading.Lock()
+        identity = (tuple(self._servers), repr(sorted(self._options.items())), repr(sorted(local_params.items())))
+        self.shared = _shared_for(identity)
+        self._class = _ReusingClient
+        self.fallback = LocMemCache(self.shared.name, local_params)
+
+    @property
+    def _cache(self):
+        """The process's client (and so its connection pool) for these settings, made on first use."""
+        shared = self.shared
+        if shared.client is None:
+            with shared.lock:
+                if shared.client is None:
+                    shared.client = self._class(self._servers, **self._options)
+        return shared.client
 
     @property
     def redis_is_down(self) -> bool:
-        return time.monotonic() < self._down_until
+        return time.monotonic() < self.shared.down_until
 
     def _went_down(self, name: str, error: Exception) -> None:
-        with self._state_lock:
-            first = self._down_until == 0.0
-            self._down_until = time.monotonic() + self.retry_after
+        with self.shared.lock:
+            first = self.shared.down_until == 0.0
+            self.shared.down_until = time.monotonic() + self.retry_after
         if first:
             logger.error("Redis cache unreachable (%s in %s): using this worker's local cache", error, name)
 
     def _came_back(self) -> None:
-        with self._state_lock:
-            was_down = self._down_until != 0.0
-            self._down_until = 0.0
+        with self.shared.lock:
+            was_down = self.shared.down_until != 0.0
+            self.shared.down_until = 0.0
         if was_down:
             logger.warning("Redis cache reachable again: leaving the local fallback")
 
@@ -84,7 +141,7 @@ def _degrading(name: str):
             except REDIS_DOWN as error:
                 self._went_down(name, error)
             else:
-                if self._down_until:
+                if self.shared.down_until:
                     self._came_back()
                 return result
         return local_method(self.fallback, *args, **kwargs)

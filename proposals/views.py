@@ -54,9 +54,16 @@ MAP_POINT_LIMIT = 500
 # --- helpers -----------------------------------------------------------------------------------------
 
 
-def _get_proposal(request, pk: int) -> Proposal:
-    """The proposal if this user may see it; hidden ones are 404 to everyone but their author and staff."""
-    proposal = get_object_or_404(Proposal.objects.select_related("category", "area", "area__parent", "author"), pk=pk)
+def _get_proposal(request, pk: int, *, related: bool = True) -> Proposal:
+    """The proposal if this user may see it; hidden ones are 404 to everyone but their author and staff.
+
+    ``related=False`` reads the proposal's row alone, for actions whose answer names no category, area or author
+    (a vote answers with the vote panel): joining four tables was a sixth of a vote's time.
+    """
+    queryset = (
+        Proposal.objects.select_related("category", "area", "area__parent", "author") if related else Proposal.objects
+    )
+    proposal = get_object_or_404(queryset, pk=pk)
     if not can(request.user, "proposals.view", proposal):
         raise Http404
     return proposal
@@ -403,12 +410,18 @@ def proposal_withdraw(request, pk: int):
 # --- votes -------------------------------------------------------------------------------------------
 
 
-def _vote_action(request, pk: int, service, success: str):
-    proposal = _get_proposal(request, pk)
+def _vote_action(request, pk: int, service, success: str, *, voted: bool):
+    proposal = _get_proposal(request, pk, related=False)
+
+    def perform():
+        service(proposal, user=request.user)
+        # Known now: the vote panel need not ask the database whether this person supports the proposal.
+        proposal.voted_by_viewer = voted
+
     return _button_action(
         request,
         proposal,
-        lambda: service(proposal, user=request.user),
+        perform,
         fragment="vote_panel",
         success=success,
         redirect_to=proposal.get_absolute_url(),
@@ -418,12 +431,12 @@ def _vote_action(request, pk: int, service, success: str):
 @require_POST
 @participation
 def vote(request, pk: int):
-    return _vote_action(request, pk, services.cast_vote, _("Thank you for your support."))
+    return _vote_action(request, pk, services.cast_vote, _("Thank you for your support."), voted=True)
 
 
 @require_POST
 def unvote(request, pk: int):
-    return _vote_action(request, pk, services.withdraw_vote, _("You no longer support this proposal."))
+    return _vote_action(request, pk, services.withdraw_vote, _("You no longer support this proposal."), voted=False)
 
 
 # --- discussion --------------------------------------------------------------------------------------

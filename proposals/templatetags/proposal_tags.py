@@ -74,6 +74,9 @@ def can(user, perm: str, obj=None) -> bool:
 def has_voted(user, proposal) -> bool:
     if not getattr(user, "is_authenticated", False) or proposal is None:
         return False
+    known = getattr(proposal, "voted_by_viewer", None)  # set by the vote and unvote views, which just decided it
+    if known is not None:
+        return known
     return Vote.objects.filter(user=user, proposal=proposal).exists()
 
 

@@ -68,3 +68,33 @@ def test_the_consent_page_never_sends_people_off_site(client, resident):
     client.force_login(resident)
     response = client.post(reverse("accounts:consent"), {"accept": "on", "next": "https://evil.example/"})
     assert response["Location"] == "/"
+
+
+def test_an_accepted_version_is_remembered_until_the_versions_change(client, resident, settings):
+    """Every post asks whether the person accepted the current versions; once they have, the answer is kept
+    (no query on later posts), and a new version asks again at once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    proposal = ProposalFactory()
+    client.force_login(resident)
+    url = reverse("proposals:comment", args=[proposal.pk])
+
+    def consent_queries(body):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post(url, {"body": body})
+        assert response.status_code == 302
+        return response, sum("accounts_consent" in query["sql"] for query in captured.captured_queries)
+
+    first, asked = consent_queries("The first comment on this light.")
+    assert asked == 1 and not first["Location"].startswith(reverse("accounts:consent"))
+    second, asked = consent_queries("A second comment, a day later.")
+    assert asked == 0 and not second["Location"].startswith(reverse("accounts:consent"))
+    assert proposal.comments.count() == 2
+
+    settings.LEGAL_DOCUMENTS = {**settings.LEGAL_DOCUMENTS, "terms": "2099-01-01"}
+    refused, asked = consent_queries("After the terms changed.")
+    assert asked == 1 and refused["Location"].startswith(reverse("accounts:consent"))
+    assert proposal.comments.count() == 2
+    again, asked = consent_queries("Still asked: nothing was remembered for a refusal.")
+    assert asked == 1 and again["Location"].startswith(reverse("accounts:consent"))

@@ -145,3 +145,29 @@ def test_reaching_the_threshold_moves_the_proposal_under_review(client, resident
     assert proposal.status == ProposalStatus.UNDER_REVIEW
     html = client.get(proposal.get_absolute_url()).content.decode()
     assert "reached 2 supporters" in html
+
+
+def test_a_vote_reads_one_row_and_does_not_ask_again_whether_the_person_voted(client, resident):
+    """The vote's answer is built from what the vote just decided: the proposal's row alone (no joins), and no
+    query for "does this person support it" (the panel still says so, for a vote and for taking it back)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    proposal = ProposalFactory()
+    client.force_login(resident)
+    client.post(unvote_url(proposal), **HTMX)  # warm: session and consent checks as on any later request
+    # Taking a vote back reads the vote in the service (is there one to take back, then the rows the delete's
+    # counter signal is given); the panel adds no read to either.
+    for url, says, vote_reads in (
+        (vote_url(proposal), "Withdraw my support", 0),
+        (unvote_url(proposal), "Support this proposal", 2),
+    ):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post(url, **HTMX)
+        assert response.status_code == 200 and says in response.content.decode()
+        selects = [query["sql"] for query in captured.captured_queries if query["sql"].startswith("SELECT")]
+        assert sum('FROM "proposals_vote"' in sql for sql in selects) == vote_reads, selects
+        reads = [sql for sql in selects if 'FROM "proposals_proposal"' in sql]
+        assert reads and all("JOIN" not in sql for sql in reads), reads
+        if url == vote_url(proposal):
+            assert len(reads) == 1, reads  # the vote itself counts with UPDATE … RETURNING, no second read

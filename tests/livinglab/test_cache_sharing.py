@@ -1,0 +1,107 @@
+"""The Redis cache is one per process, although Django makes a cache object per thread and per request.
+
+Under ASGI every request runs in a context of its own, so ``caches["default"]`` is a new object each time. The
+connection pool, the "Redis is away" state and the local fallback must be the process's, or each request opens a
+TCP connection to Redis (measured: a third of a vote's time), waits for its own connect timeout in an outage, and
+keeps limits in a fallback no other request reads.
+"""
+
+import contextvars
+import socket
+import threading
+
+import pytest
+from django.core.cache import caches
+
+from tests.conftest import skip_or_fail
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def in_other_thread(work):
+    found = []
+    thread = threading.Thread(target=lambda: found.append(work()))
+    thread.start()
+    thread.join()
+    return found[0]
+
+
+def in_new_async_context(work):
+    """As an ASGI server runs each request: a task made from the server's context, where no request has left
+    anything (asgiref's Local keeps Django's cache objects in context variables)."""
+    return contextvars.Context().run(work)
+
+
+@pytest.fixture
+def redis_cache(settings):
+    if not settings.REDIS_URL:
+        skip_or_fail("needs Redis (REDIS_URL)")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "livinglab.cache.FallbackRedisCache",
+            "LOCATION": settings.REDIS_URL,
+            "KEY_PREFIX": "cache-sharing",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
+        }
+    }
+    yield caches["default"]
+    caches["default"].clear()
+
+
+@pytest.fixture
+def unreachable_cache(settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "livinglab.cache.FallbackRedisCache",
+            "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
+            "KEY_PREFIX": "cache-sharing-down",
+            "RETRY_AFTER": 60,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
+        }
+    }
+    return caches["default"]
+
+
+@pytest.mark.parametrize("elsewhere", [in_other_thread, in_new_async_context], ids=["thread", "async-context"])
+def test_cache_objects_of_one_process_share_one_connection_pool(redis_cache, elsewhere):
+    other = elsewhere(lambda: caches["default"])
+    assert other is not redis_cache  # Django's own behaviour: one object per thread or context
+    redis_cache.set("shared", "yes")
+    assert other.get("shared") == "yes"
+    assert other._cache is redis_cache._cache
+    assert (
+        other._cache.get_client(write=True).connection_pool is redis_cache._cache.get_client(write=True).connection_pool
+    )
+
+
+def test_different_settings_do_not_share_a_pool(redis_cache, settings):
+    first = redis_cache._cache
+    settings.CACHES = {**settings.CACHES, "default": {**settings.CACHES["default"], "KEY_PREFIX": "another-site"}}
+    assert caches["default"]._cache is not first
+
+
+def test_an_outage_seen_by_one_request_is_seen_by_the_next(unreachable_cache, caplog):
+    """The first call finds Redis away; later requests go to the fallback without waiting for a connect
+    timeout, and read what the earlier ones wrote there (a rate-limit counter must keep counting)."""
+    assert unreachable_cache.add("limit", 1)
+    assert unreachable_cache.redis_is_down
+    other = in_new_async_context(lambda: caches["default"])
+    assert other is not unreachable_cache
+    assert other.redis_is_down
+    assert other.incr("limit") == 2
+    assert unreachable_cache.get("limit") == 2
+    assert sum("Redis cache unreachable" in record.getMessage() for record in caplog.records) == 1
+
+
+def test_fallbacks_of_different_settings_are_apart(unreachable_cache, settings):
+    unreachable_cache.set("key", "first site")
+    settings.CACHES = {
+        "default": {**settings.CACHES["default"], "LOCATION": settings.CACHES["default"]["LOCATION"][:-1] + "1"},
+    }
+    other = caches["default"]
+    other.set("probe", 1)
+    assert other.get("key") is None
