@@ -21,13 +21,13 @@ from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, PageChooserPanel
 from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page, PageManager
-from wagtail.query import PageQuerySet
 from wagtail.search import index
 
 from home.blocks import BaseStreamBlock
 from home.index_page import IndexPage
 from livinglab.errors import ActionRefused
 from livinglab.pages import FreeSlugOnCreate
+from livinglab.view_restrictions import PublicPageQuerySet, ViewRestrictionsKnown
 from pilots.models import PilotPage
 from proposals.models import Area
 
@@ -50,7 +50,7 @@ class ChallengeIndexPage(IndexPage):
         return context
 
 
-class ChallengePageQuerySet(PageQuerySet):
+class ChallengePageQuerySet(PublicPageQuerySet):
     def for_cards(self):
         return self.prefetch_related(
             Prefetch("areas", queryset=Area.objects.select_related("parent")),
@@ -84,7 +84,7 @@ class ChallengePageQuerySet(PageQuerySet):
 ChallengePageManager = PageManager.from_queryset(ChallengePageQuerySet)
 
 
-class ChallengePage(FreeSlugOnCreate, Page):
+class ChallengePage(ViewRestrictionsKnown, FreeSlugOnCreate, Page):
     """One challenge the district opens on a theme; the single page that tells its whole story."""
 
     theme = models.CharField(_("theme"), max_length=120, help_text=_("A few words, e.g. “Safer nights”."))

@@ -21,9 +21,11 @@ from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.forms.forms import FormBuilder
 from wagtail.contrib.forms.models import AbstractForm, AbstractFormField, AbstractFormSubmission
+from wagtail.models import PageManager
 
 from home.rich_text import CheckedRichTextField
 from livinglab.counters import save_leaving_counters
+from livinglab.view_restrictions import PublicPageQuerySet, ViewRestrictionsKnown
 from proposals.models import AssistedFields
 
 # --- sessions ------------------------------------------------------------------------------------------
@@ -421,12 +423,14 @@ def page_can_have_participants(page) -> bool:
     return hasattr(page, "accepts_lab_participants") or hasattr(page, "status")
 
 
-class SurveyPage(AbstractForm):
+class SurveyPage(ViewRestrictionsKnown, AbstractForm):
     """A short survey on a pilot or challenge, built with Wagtail's form builder; one answer per person.
 
     A "before" and an "after" survey of the same page are compared question by question (same question text)
     on that page.
     """
+
+    objects = PageManager.from_queryset(PublicPageQuerySet)()
 
     subject_page = models.ForeignKey(
         "wagtailcore.Page",

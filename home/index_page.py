@@ -6,8 +6,10 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.models import Page
 from wagtail.search import index
 
+from livinglab.view_restrictions import ViewRestrictionsKnown
 
-class IndexPage(Page):
+
+class IndexPage(ViewRestrictionsKnown, Page):
     """An editor's front door to one kind of page (challenges, pilots): the list below it, introduced.
 
     Concrete index pages name their ``subpage_types`` and build their list in ``get_context``.

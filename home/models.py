@@ -7,12 +7,13 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from livinglab.view_restrictions import ViewRestrictionsKnown
 from proposals.models import Proposal
 
 from .blocks import BaseStreamBlock
 
 
-class HomePage(Page):
+class HomePage(ViewRestrictionsKnown, Page):
     """The front door: what the living lab is, the latest proposals and the running pilots."""
 
     intro = models.CharField(_("introduction"), max_length=300, blank=True)
@@ -33,7 +34,7 @@ class HomePage(Page):
         return context
 
 
-class StandardPage(Page):
+class StandardPage(ViewRestrictionsKnown, Page):
     """A page of text and images: how the lab works, privacy, contact.
 
     The children of the home page with the slugs ``terms`` and ``privacy`` are the terms of use and the

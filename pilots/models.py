@@ -22,12 +22,12 @@ from wagtail.admin.panels import (
 from wagtail.fields import StreamField
 from wagtail.images import get_image_model
 from wagtail.models import Orderable, Page, PageManager
-from wagtail.query import PageQuerySet
 from wagtail.search import index
 
 from home.blocks import BaseStreamBlock
 from home.index_page import IndexPage
 from livinglab.pages import FreeSlugOnCreate
+from livinglab.view_restrictions import PublicPageQuerySet, ViewRestrictionsKnown
 from proposals.models import PILOT_STATUSES, Area, AssistedFields, Category, Proposal
 from proposals.validators import EASY_READ_MAX_LENGTH, easy_read_lines, validate_easy_read
 
@@ -104,7 +104,7 @@ class PilotIndexPage(IndexPage):
         return context
 
 
-class PilotPageQuerySet(PageQuerySet):
+class PilotPageQuerySet(PublicPageQuerySet):
     def for_cards(self):
         images = get_image_model().objects.prefetch_renditions("fill-640x360")
         return (
@@ -126,7 +126,7 @@ class PilotPageQuerySet(PageQuerySet):
 PilotPageManager = PageManager.from_queryset(PilotPageQuerySet)
 
 
-class PilotPage(FreeSlugOnCreate, Page):
+class PilotPage(ViewRestrictionsKnown, FreeSlugOnCreate, Page):
     """One pilot project: what it tries, where, with whom, which proposals it answers and what it measured."""
 
     summary = models.TextField(

@@ -90,7 +90,7 @@ def test_own_centre_list_shows_its_residents_in_constant_queries(client, staff, 
         )
     client.force_login(staff)
     client.get(reverse("desk:home"))
-    with django_assert_num_queries(8) as first:
+    with django_assert_num_queries(7) as first:
         client.get(reverse("desk:home"))
     for number in range(3, 8):
         services.register_resident(

@@ -332,18 +332,19 @@ def test_stats_page_shows_the_stage_table(client, public_data):
 
 
 def test_new_lists_run_a_constant_number_of_queries(client, public_data, django_assert_num_queries):
-    # Wagtail's ``public()`` reads the view restrictions once per use (3 here); then the challenges and their
-    # eight prefetches, the proposals, the public pilots of the decisions' evidence and the site lookup.
-    with django_assert_num_queries(16):
+    # ``public()`` reads no view restriction while the site has none (one cached fact, livinglab.view_restrictions);
+    # the challenges and their eight prefetches, the proposals, the public pilots of the decisions' evidence and
+    # the site lookup.
+    with django_assert_num_queries(13):
         client.get("/api/v1/challenges/")
-    # Restrictions for sessions, challenge and pilot pages, public proposals (4); the sessions with their counts;
-    # which pages are challenges, which pilots; the proposals the sessions produced.
+    # The sessions with their counts; which pages are challenges, which pilots; the proposals the sessions
+    # produced, public ones (no view restriction is read for the sessions', challenges' and pilots' pages).
     for size in (1, 3):
-        with django_assert_num_queries(9):
+        with django_assert_num_queries(5):
             client.get("/api/v1/sessions/", {"page_size": size})
-    # The pilot, the rollups and the latest reading, each behind the pilots' view restrictions.
+    # The pilot, the rollups and the latest reading (the pilots' view restrictions are a cached fact).
     for size in (2, 6):
-        with django_assert_num_queries(6):
+        with django_assert_num_queries(3):
             client.get(f"/api/v1/pilots/{public_data['pilot'].pk}/sensors/daily/", {"page_size": size})
 
 
