@@ -18,7 +18,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 from wagtail.models import Page
-from wagtail.search.backends import get_search_backend
 
 from proposals.listing import PAGE_GENERATION_KEY, generation
 
@@ -36,6 +35,7 @@ from .interface import (
     search_proposals,
     similar_proposals,
 )
+from .wagtail_index import search_backend
 
 logger = logging.getLogger(__name__)
 
@@ -97,8 +97,9 @@ def url_with(params, **changes) -> str:
 
 def _pages(query: str, *, backend: str = "default", **options) -> list:
     """Search live public pages; ``options`` override the backend's WAGTAILSEARCH_BACKENDS entry for this read."""
-    search_backend = get_search_backend(backend, **options)
-    return list(search_backend.search(query, Page.objects.live().public().specific())[:PAGE_RESULTS])
+    return list(
+        search_backend(backend, **options).search(query, Page.objects.live().public().specific())[:PAGE_RESULTS]
+    )
 
 
 def _cluster_pages(query: str) -> list:

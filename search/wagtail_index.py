@@ -16,6 +16,8 @@ are written (``search/indexing.py``):
   scheduled replay (``replay_search_outbox``) and ``manage.py search_index --sync``.
 """
 
+import copy
+import functools
 import logging
 from dataclasses import dataclass
 
@@ -34,6 +36,28 @@ from .models import IndexAction, WagtailIndexOutbox
 logger = logging.getLogger(__name__)
 
 REPLAY_BATCH = 200
+
+
+def search_backend(name: str = "default", **options):
+    """Wagtail's search backend ``name`` (with ``options`` overriding its settings entry), one per process.
+
+    ``get_search_backend`` builds a new backend on every call, and Wagtail's Elasticsearch backend a new client
+    with it: a new connection pool, so a new TCP (and TLS) connection to the cluster for every page search
+    and every outbox send. Kept per settings entry and options, so a changed setting builds a new one. Built
+    from a copy of the entry: the Elasticsearch backend writes its client options into the entry's
+    ``OPTIONS``, which would change the entry (and its key) under the next reader.
+    """
+    entry = getattr(settings, "WAGTAILSEARCH_BACKENDS", {}).get(name)
+    return _search_backend(name, repr(entry), tuple(sorted(options.items())))
+
+
+@functools.lru_cache(maxsize=16)
+def _search_backend(name: str, entry: str, options: tuple):
+    configured = getattr(settings, "WAGTAILSEARCH_BACKENDS", {}).get(name)
+    if configured is None:
+        return get_search_backend(name, **dict(options))
+    params = {**copy.deepcopy(configured), **dict(options)}
+    return import_backend(params.pop("BACKEND"))(params)
 
 
 def outbox_backends() -> list[str]:
@@ -82,7 +106,7 @@ def send_object(label: str, object_id: str) -> str:
     instance = model._default_manager.filter(pk=object_id).first()
     indexed = index.get_indexed_instance(instance) if instance is not None else None
     for name in outbox_backends():
-        backend = get_search_backend(name)
+        backend = search_backend(name)
         if indexed is not None:
             backend.add(indexed)
         else:

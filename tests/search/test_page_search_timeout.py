@@ -10,7 +10,7 @@ from wagtail.search.backends import get_search_backend
 
 from search.backends.elasticsearch import _breakers, read_breaker
 from search.views import search_pages
-from search.wagtail_index import outbox_backends
+from search.wagtail_index import outbox_backends, search_backend
 
 from .loopback_elasticsearch import HangingServer
 
@@ -81,3 +81,20 @@ def test_wagtail_index_writes_keep_the_long_timeout(hanging_cluster):
     # from the settings alone; the read timeout is an override of the page search view only.
     cluster = [get_search_backend(name) for name in outbox_backends()]
     assert [backend.timeout for backend in cluster] == [WRITE_TIMEOUT]
+
+
+def test_one_backend_and_client_per_process_and_settings(hanging_cluster, settings):
+    """Wagtail builds a new backend, and so a new Elasticsearch client and connection pool, on every
+    ``get_search_backend`` call: a new connection to the cluster per page search. Ours are kept per process
+    and settings, and a changed setting gets its own."""
+    first = search_backend("default", TIMEOUT=READ_TIMEOUT)
+    assert search_backend("default", TIMEOUT=READ_TIMEOUT) is first
+    assert search_backend("default", TIMEOUT=READ_TIMEOUT).es is first.es
+    assert search_backend("default") is not first  # the writes' timeout is another client
+    assert search_backend("default").timeout == WRITE_TIMEOUT
+    settings.WAGTAILSEARCH_BACKENDS = {
+        **settings.WAGTAILSEARCH_BACKENDS,
+        "default": {**settings.WAGTAILSEARCH_BACKENDS["default"], "INDEX_PREFIX": "another-site-"},
+    }
+    moved = search_backend("default", TIMEOUT=READ_TIMEOUT)
+    assert moved is not first and moved.index_prefix == "another-site-"
