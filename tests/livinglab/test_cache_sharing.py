@@ -9,6 +9,7 @@ keeps limits in a fallback no other request reads.
 import contextvars
 import socket
 import threading
+import uuid
 
 import pytest
 from django.core.cache import caches
@@ -58,7 +59,8 @@ def unreachable_cache(settings):
         "default": {
             "BACKEND": "livinglab.cache.FallbackRedisCache",
             "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
-            "KEY_PREFIX": "cache-sharing-down",
+            # Its own prefix each time: a port the kernel hands out twice must not meet an earlier test's state.
+            "KEY_PREFIX": f"cache-sharing-down-{uuid.uuid4().hex}",
             "RETRY_AFTER": 60,
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
         }
