@@ -68,6 +68,7 @@ def unreachable_cache(settings):
     return caches["default"]
 
 
+@pytest.mark.redis
 @pytest.mark.parametrize("elsewhere", [in_other_thread, in_new_async_context], ids=["thread", "async-context"])
 def test_cache_objects_of_one_process_share_one_connection_pool(redis_cache, elsewhere):
     other = elsewhere(lambda: caches["default"])
@@ -80,6 +81,7 @@ def test_cache_objects_of_one_process_share_one_connection_pool(redis_cache, els
     )
 
 
+@pytest.mark.redis
 def test_different_settings_do_not_share_a_pool(redis_cache, settings):
     first = redis_cache._cache
     settings.CACHES = {**settings.CACHES, "default": {**settings.CACHES["default"], "KEY_PREFIX": "another-site"}}
