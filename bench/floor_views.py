@@ -10,6 +10,7 @@ from django.http import HttpResponse, JsonResponse
 from django.template import engines
 
 from proposals.models import Comment, Proposal
+from search.interface import search_proposals
 
 _engine = engines["django"]
 LIST = _engine.from_string(
@@ -48,8 +49,6 @@ def proposal_detail(request, pk: int):
 
 
 def search(request):
-    from search.interface import search_proposals
-
     result = search_proposals(request.GET.get("q", ""))
     return HttpResponse(LIST.render({"rows": [hit.proposal for hit in result.hits]}))
 

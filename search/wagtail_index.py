@@ -17,7 +17,6 @@ are written (``search/indexing.py``):
 """
 
 import copy
-import functools
 import logging
 from dataclasses import dataclass
 
@@ -48,16 +47,20 @@ def search_backend(name: str = "default", **options):
     ``OPTIONS``, which would change the entry (and its key) under the next reader.
     """
     entry = getattr(settings, "WAGTAILSEARCH_BACKENDS", {}).get(name)
-    return _search_backend(name, repr(entry), tuple(sorted(options.items())))
+    key = (name, repr(entry), tuple(sorted(options.items())))
+    backend = _search_backends.get(key)
+    if backend is None:
+        if entry is None:
+            backend = get_search_backend(name, **options)
+        else:
+            params = {**copy.deepcopy(entry), **options}
+            backend = import_backend(params.pop("BACKEND"))(params)
+        backend = _search_backends.setdefault(key, backend)
+    return backend
 
 
-@functools.lru_cache(maxsize=16)
-def _search_backend(name: str, entry: str, options: tuple):
-    configured = getattr(settings, "WAGTAILSEARCH_BACKENDS", {}).get(name)
-    if configured is None:
-        return get_search_backend(name, **dict(options))
-    params = {**copy.deepcopy(configured), **dict(options)}
-    return import_backend(params.pop("BACKEND"))(params)
+# One per settings entry and options this process has used: a few in production, a few more in the tests.
+_search_backends: dict[tuple, object] = {}
 
 
 def outbox_backends() -> list[str]:
