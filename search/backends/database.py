@@ -26,6 +26,7 @@ from datetime import timedelta
 
 from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVectorExact
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
     Case,
@@ -42,6 +43,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import ASin, Cast, Coalesce, Cos, Least, Power, Radians, Sin, Sqrt
 from django.db.models.lookups import IContains, Lookup
 
@@ -193,17 +195,34 @@ def token_condition(tokens: list[str], *, prefix: bool = True) -> Q:
     SQLite: the same test on the space-delimited stored tokens.
     """
     if is_postgresql():
-        expression = " & ".join(f"{token}:*" if prefix and is_prefix(token) else token for token in tokens)
-        query = SearchQuery(expression, search_type="raw", config="simple")
-        vector = SearchVector("title_terms", "body_terms", config="simple")
         # A subquery on the analysed-text table, where the GIN index of migration 0005 serves it; the same test
         # through the join would be a filter after a hash join over every row (measured: 1.2 s at 20k rows).
-        matching = ProposalSearchText.objects.filter(SearchVectorExact(vector, query)).values("proposal_id")
+        matching = ProposalSearchText.objects.filter(analysed_text_match(tokens, prefix=prefix)).values("proposal_id")
         return Q(InArray(F("pk"), matching.query))
     condition = Q()
     for token in tokens:
         needle = f" {token}" if prefix and is_prefix(token) else f" {token} "
         condition &= Q(search_text__title_terms__contains=needle) | Q(search_text__body_terms__contains=needle)
+    return condition
+
+
+def analysed_text_match(tokens: list[str], *, prefix: bool = True) -> Q:
+    """PostgreSQL: the analysed text (ProposalSearchText) holds every token, by its GIN index."""
+    expression = " & ".join(f"{token}:*" if prefix and is_prefix(token) else token for token in tokens)
+    query = SearchQuery(expression, search_type="raw", config="simple")
+    vector = SearchVector("title_terms", "body_terms", config="simple")
+    return Q(SearchVectorExact(vector, query))
+
+
+def strict_match(request: SearchRequest, match=None) -> Q:
+    """Every analysed token of the words, or of the words written together ("횡단 보도" finds "횡단보도"), by
+    ``match`` (token_condition on proposals; analysed_text_match on the analysed-text table itself)."""
+    match = match or token_condition
+    tokens = query_tokens(request)
+    condition = match(tokens) if tokens else Q(pk__in=[])
+    joined = [token for token in joined_tokens(request.terms) if _TOKEN.fullmatch(token)]
+    if joined and joined != tokens:
+        condition |= match(joined)
     return condition
 
 
@@ -218,12 +237,7 @@ def text_condition(request: SearchRequest, *, loose: bool = False) -> Q:
     fallback and not the rule (see docs/benchmarks.md).
     """
     if not loose:
-        tokens = query_tokens(request)
-        condition = token_condition(tokens) if tokens else Q(pk__in=[])
-        joined = [token for token in joined_tokens(request.terms) if _TOKEN.fullmatch(token)]
-        if joined and joined != tokens:
-            condition |= token_condition(joined)  # the words written together: "횡단 보도" finds "횡단보도"
-        return condition
+        return strict_match(request)
     words = Q()
     for term in request.terms:
         word = contains("title", term) | contains("description", term)
@@ -260,9 +274,7 @@ def relevance_expression(request: SearchRequest):
     scored = ProposalSearchText.objects.filter(proposal_id=OuterRef("pk")).annotate(
         score=ExpressionWrapper(tokens, output_field=FloatField())
     )
-    score = Coalesce(Subquery(scored.values("score")[:1]), Value(0.0))
-    for term in request.terms:
-        score = score + Case(When(contains("title", term), then=Value(1.0)), default=Value(0.0))
+    score = Coalesce(Subquery(scored.values("score")[:1]), Value(0.0)) + title_score(request)
     return ExpressionWrapper(score, output_field=FloatField())
 
 
@@ -323,10 +335,15 @@ def row_relevance(request: SearchRequest):
     The join is looked up by primary key for each match (InArray); the correlated subquery of
     relevance_expression() would be a second index probe per match.
     """
-    score = token_score(request, through="search_text__")
+    return Cast(token_score(request, through="search_text__") + title_score(request), FloatField())
+
+
+def title_score(request: SearchRequest):
+    """The part of relevance_expression() read from the proposal: each word as typed in its title adds 1."""
+    score = Value(0.0)
     for term in request.terms:
         score = score + Case(When(contains("title", term), then=Value(1.0)), default=Value(0.0))
-    return Cast(score, FloatField())
+    return score
 
 
 @dataclass
@@ -361,6 +378,24 @@ def _order_key(sort: str):
     return lambda row: (-row[5], -row[0])
 
 
+def match_columns(request: SearchRequest) -> list[str]:
+    """What DatabaseBackend.matches reads of each match: id, facet keys, sort keys, relevance (and distance)."""
+    columns = ["pk", "status", "category_id", "area_id", "vote_count", "created", "relevance"]
+    return [*columns, "distance_km"] if request.near else columns
+
+
+def _order_sql(request: SearchRequest) -> str:
+    """The ORDER BY of match_columns() in the database: the same keys, ties and directions as
+    DatabaseBackend.ordered() and _order_key()."""
+    if request.sort == Sort.RELEVANCE:
+        return "relevance DESC, vote_count DESC, pk DESC"
+    if request.sort == Sort.VOTES:
+        return "vote_count DESC, created DESC, pk DESC"
+    if request.sort == Sort.DISTANCE and request.near:
+        return "distance_km ASC, pk DESC"
+    return "created DESC, pk DESC"
+
+
 def sort_keys(*, filtered: bool):
     """(votes, created) to order by.
 
@@ -382,7 +417,8 @@ class DatabaseBackend(SearchBackend):
     name = "database"
     indexes = False
 
-    def base_queryset(self, request: SearchRequest, *, loose: bool = False):
+    def base_queryset(self, request: SearchRequest, *, loose: bool = False, text: Q | None = None):
+        """The public proposals the request asks for; ``text`` in place of text_condition() for its words."""
         queryset = Proposal.objects.public()
         if request.filters.get("status"):
             queryset = queryset.filter(status=request.filters["status"])
@@ -391,7 +427,7 @@ class DatabaseBackend(SearchBackend):
         if request.filters.get("area"):
             queryset = queryset.filter(area__slug=request.filters["area"])
         if request.terms:
-            queryset = queryset.filter(text_condition(request, loose=loose))
+            queryset = queryset.filter(text if text is not None else text_condition(request, loose=loose))
         if request.near:
             queryset = queryset.filter(bounding_box(request.near.point, request.near.radius_km))
             queryset = queryset.annotate(distance_km=distance_expression(request.near.point)).filter(
@@ -477,13 +513,12 @@ class DatabaseBackend(SearchBackend):
         rank). Without words (the plain list, a filter, near me) or above ONE_PASS_LIMIT matches: a grouped
         count, and the ids ordered by the database.
         """
+        if request.terms and is_postgresql():
+            return self.found(*self.tallied_in_database(request, loose), request, loose)
         queryset = self.base_queryset(request, loose=loose)
         if request.terms:
-            fields = ["pk", "status", "category_id", "area_id", "vote_count", "created", "relevance"]
             rows = queryset.annotate(created=Epoch("created_at"), relevance=row_relevance(request))
-            if request.near:
-                fields.append("distance_km")
-            rows = list(rows.order_by().values_list(*fields)[: ONE_PASS_LIMIT + 1])
+            rows = list(rows.order_by().values_list(*match_columns(request))[: ONE_PASS_LIMIT + 1])
             if len(rows) <= ONE_PASS_LIMIT:
                 tallies = Counter((status, category, area) for _, status, category, area, *_ in rows)
                 total, facets = self.tally([(*group, count) for group, count in tallies.items()])
@@ -493,6 +528,55 @@ class DatabaseBackend(SearchBackend):
         total, facets = self.counts(queryset)
         ids = list(self.ordered(request, queryset).values_list("pk", flat=True)[:CACHED_IDS]) if total else []
         return self.found(total, facets, ids, request, loose)
+
+    def tallied_in_database(self, request: SearchRequest, loose: bool) -> tuple[int, dict[str, list[FacetValue]], list]:
+        """PostgreSQL: the total, the facets and the first CACHED_IDS ids of a search with words, in one statement.
+
+        The matches are read once into a CTE with their facet keys, sort keys and relevance; the grouping and the
+        top-N sort run in the database, so only the groups and the ids come back, however many proposals match
+        (bringing 14,600 matches of a common word to Python to count and sort them cost as much as finding them).
+        Strict matches are scored where the GIN index finds them, on the analysed text, and the proposals are then
+        looked up by primary key: scoring them through a join probed the analysed text a second time per match.
+        """
+        columns = match_columns(request)
+        names = ", ".join(columns)
+        if loose:
+            found = self.base_queryset(request, loose=True).annotate(relevance=row_relevance(request))
+        else:
+            scored = ProposalSearchText.objects.filter(strict_match(request, analysed_text_match))
+            scored = scored.annotate(score=Cast(token_score(request), FloatField())).values_list("proposal_id", "score")
+            found = self.base_queryset(request, text=Q(InArray(F("pk"), RawSQL("SELECT proposal_id FROM scored", ()))))
+            found = found.annotate(relevance=Cast(title_score(request), FloatField()))
+        found = found.annotate(created=Epoch("created_at")).order_by().values_list(*columns)
+        try:
+            found_sql, found_params = found.query.sql_with_params()
+            scored_sql, scored_params = ("", ()) if loose else scored.query.sql_with_params()
+        except EmptyResultSet:  # words that analyse to no token
+            return 0, {}, []
+        if loose:
+            prelude, params = f"WITH matches({names}) AS MATERIALIZED ({found_sql}) ", found_params
+        else:
+            summed = ", ".join(
+                "found.relevance + scored.score" if column == "relevance" else f"found.{column}" for column in columns
+            )
+            prelude = (
+                f"WITH scored(proposal_id, score) AS MATERIALIZED ({scored_sql}), "  # noqa: S608 - compiled querysets
+                f"found({names}) AS MATERIALIZED ({found_sql}), "
+                f"matches({names}) AS MATERIALIZED "
+                f"(SELECT {summed} FROM found JOIN scored ON scored.proposal_id = found.pk) "
+            )
+            params = (*scored_params, *found_params)
+        # The four arrays of groups come from one aggregation over the same rows, so they line up.
+        statement = (
+            f"{prelude}SELECT ARRAY(SELECT pk FROM matches ORDER BY {_order_sql(request)} LIMIT %s), "  # noqa: S608
+            "array_agg(status), array_agg(category_id), array_agg(area_id), array_agg(n) "
+            "FROM (SELECT status, category_id, area_id, COUNT(*) AS n FROM matches GROUP BY 1, 2, 3) AS groups"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(statement, (*params, CACHED_IDS))
+            ids, statuses, categories, areas, counts = cursor.fetchone()
+        total, facets = self.tally(list(zip(statuses or [], categories or [], areas or [], counts or [], strict=True)))
+        return total, facets, ids
 
     @staticmethod
     def found(total, facets, ids, request: SearchRequest, loose: bool) -> Found:

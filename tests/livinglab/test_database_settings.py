@@ -27,8 +27,16 @@ def test_postgresql_gets_a_pool_sized_from_the_environment_and_a_lock_timeout(mo
     monkeypatch.setenv("DATABASE_POOL_TIMEOUT", "2.5")
     config = database_from_env("unused")
     assert config["OPTIONS"]["pool"] == {"min_size": 4, "max_size": 4, "timeout": 2.5}
-    assert config["OPTIONS"]["options"] == "-c lock_timeout=10000"
+    assert config["OPTIONS"]["options"] == "-c lock_timeout=10000 -c jit=off"
     assert config["CONN_MAX_AGE"] == 0
+
+
+def test_jit_can_be_turned_back_on_or_left_to_the_server(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", POSTGRES)
+    monkeypatch.setenv("DATABASE_JIT", "on")
+    assert database_from_env("unused")["OPTIONS"]["options"] == "-c lock_timeout=10000 -c jit=on"
+    monkeypatch.setenv("DATABASE_JIT", "")
+    assert database_from_env("unused")["OPTIONS"]["options"] == "-c lock_timeout=10000"
 
 
 def test_persistent_connections_are_refused_beside_the_pool(monkeypatch):
@@ -43,6 +51,7 @@ def test_without_the_pool_persistent_connections_are_allowed_for_an_external_poo
     monkeypatch.setenv("DATABASE_CONN_MAX_AGE", "60")
     monkeypatch.setenv("DATABASE_POOL_MAX_SIZE", "0")
     monkeypatch.setenv("DATABASE_LOCK_TIMEOUT_MS", "0")
+    monkeypatch.setenv("DATABASE_JIT", "")  # a pooler such as PgBouncer may refuse startup options
     config = database_from_env("unused")
     assert "pool" not in config["OPTIONS"] and "options" not in config["OPTIONS"]
     assert config["CONN_MAX_AGE"] == 60

@@ -182,3 +182,27 @@ def test_withdrawn_and_hidden_proposals_are_never_among_the_matches_read(world):
     public = set(Proposal.objects.public().filter(mentions).values_list("pk", flat=True))
     assert set(found.ids) == public
     assert world["hidden_light"].pk not in found.ids and world["withdrawn_light"].pk not in found.ids
+
+
+def test_words_that_analyse_to_no_token_are_looked_for_inside_the_text(db):
+    # "는데요" is an ending: the analysis keeps no token of it, so the strict match is empty by construction
+    # (on PostgreSQL the statement is never sent) and the search looks for the word inside titles and bodies.
+    ProposalFactory(title="공원 가로등", description="저녁마다 불이 안 들어오는데요 확인 부탁드립니다")
+    ProposalFactory(title="Bench repair", description="The bench is broken")
+    result = search_proposals("는데요")
+    assert result.total == 1 and result.hits[0].proposal.title == "공원 가로등"
+    assert {(v.key, v.count) for v in result.facets["status"]} == {("published", 1)}
+
+
+@pytest.mark.parametrize("sort", [Sort.RELEVANCE, Sort.VOTES, Sort.NEWEST])
+def test_words_written_apart_or_together_are_counted_and_ordered_as_the_database_orders_them(db, sort):
+    crossing = CategoryFactory()
+    for number in range(6):
+        title = f"횡단보도 {number}번 신호" if number % 2 else f"횡단 보도 {number}번 도색"
+        ProposalFactory(title=title, vote_count=number % 3, category=crossing if number < 3 else CategoryFactory())
+    request = backend_request("횡단 보도", sort=sort)
+    backend = DatabaseBackend()
+    expected = list(backend.ordered(request, backend.base_queryset(request)).values_list("pk", flat=True))
+    found = backend.matches(request)
+    assert found.total == len(expected) == 6 and found.ids == expected
+    assert sum(count for _, count in dict(found.facets)["category"]) == 6
