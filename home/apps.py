@@ -11,6 +11,7 @@ class HomeConfig(AppConfig):
         # here because Wagtail's admin views need the app registry (Django's documented place for this).
         from django.core import checks
 
+        from livinglab import routes  # noqa: F401  (known routes follow every page and site change, in any process)
         from livinglab.spreadsheets import guard_wagtail_exports
         from livinglab.wagtail_images import bound_wagtail_renditions, check_accepted_image_formats
 

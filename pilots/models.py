@@ -66,12 +66,7 @@ class PilotIndexPage(IndexPage):
         """A pilot is read as a ``PilotPage`` at once, with the area and category its page names: one query,
         where Wagtail reads the child, then its class, and the page three more rows."""
         if len(path_components) == 1:
-            pilot = (
-                PilotPage.objects.child_of(self)
-                .select_related("area__parent", "category")
-                .filter(slug=path_components[0])
-                .first()
-            )
+            pilot = PilotPage.routed_queryset().child_of(self).filter(slug=path_components[0]).first()
             if pilot is not None:
                 pilot._cached_parent_obj = self  # the page's "All pilots" link needs no query either
                 return pilot.route(request, [])
@@ -270,6 +265,11 @@ class PilotPage(ViewRestrictionsKnown, FreeSlugOnCreate, Page):
     @property
     def proposals(self):
         return Proposal.objects.filter(pilot_links__page=self)
+
+    @classmethod
+    def routed_queryset(cls):
+        """How a pilot is read to be served (PilotIndexPage.route, livinglab.routes): with what its page names."""
+        return cls.objects.select_related("area__parent", "category")
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)

@@ -92,6 +92,8 @@ MIDDLEWARE = [
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Innermost, so a busy database in any view becomes a 503 before anything else sees the error.
     "livinglab.database_busy.DatabaseBusyMiddleware",
+    # A page's address served from the known routes (livinglab/routes.py): its one query is inside the above.
+    "livinglab.routes.KnownRoutesMiddleware",
 ]
 
 ROOT_URLCONF = "livinglab.urls"
