@@ -120,6 +120,7 @@ def test_the_index_makes_the_same_number_of_queries_for_one_or_many_pilots(
     for _ in range(4):
         pilot = make_pilot()
         PilotFeedback.objects.create(pilot=pilot, user=ResidentFactory(), rating=4)
+    client.get(pilot_index.url)  # new pages move the known routes on (livinglab.routes): the index is found again
     with django_assert_num_queries(one):
         response = client.get(f"{pilot_index.url}?category=")
     assert len(titles(response)) == 5
