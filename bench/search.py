@@ -304,6 +304,18 @@ def run(args, database_url: str) -> None:
             "`light`, nothing cached (first visit)",
             lambda: (forget_cached_results(), search_proposals("light"))[1],
         ),
+        (
+            "`가로등을`, nothing cached (first visit)",
+            lambda: (forget_cached_results(), search_proposals("가로등을"))[1],
+        ),
+        (
+            "`가로등 고장`, nothing cached (first visit)",
+            lambda: (forget_cached_results(), search_proposals("가로등 고장"))[1],
+        ),
+        (
+            "`로등` (inside words), nothing cached (first visit)",
+            lambda: (forget_cached_results(), search_proposals("로등"))[1],
+        ),
         ("`가로등`, page 50", lambda: search_proposals("가로등", page=50)),
         ("Rare word `측정기`, newest first", lambda: search_proposals("측정기", sort=Sort.NEWEST)),
         ("Nothing matches `zeppelin` (strict, then fallback)", lambda: search_proposals("zeppelin")),

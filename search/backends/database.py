@@ -105,10 +105,15 @@ class ContainsIgnoringCase(IContains):
 
     def as_postgresql(self, compiler, connection):
         lhs_sql, lhs_params = self.process_lhs(compiler, connection)
+        caseless = self.rhs.lower() == self.rhs.upper()
+        if caseless and len(self.rhs) < 3:
+            # Too short for a trigram, so PostgreSQL reads every row: strpos() finds a fragment in half the time
+            # LIKE takes (70 -> 34 ms over 100,000 proposals for "로등"), with the same answer.
+            return f"strpos({lhs_sql}, %s) > 0", (*lhs_params, self.rhs)
         rhs_sql, rhs_params = self.process_rhs(compiler, connection)
         # Hangul and digits have no case: LIKE gives the same answer as ILIKE at a third of the cost when a
         # fragment is too short for a trigram and PostgreSQL has to read every row.
-        operator = "LIKE" if self.rhs.lower() == self.rhs.upper() else "ILIKE"
+        operator = "LIKE" if caseless else "ILIKE"
         return f"{lhs_sql} {operator} {rhs_sql}", (*lhs_params, *rhs_params)
 
 
@@ -539,45 +544,48 @@ class DatabaseBackend(SearchBackend):
         The matches are read once into a CTE with their facet keys, sort keys and relevance; the grouping and the
         top-N sort run in the database, so only the groups and the ids come back, however many proposals match
         (bringing 14,600 matches of a common word to Python to count and sort them cost as much as finding them).
-        Strict matches are scored where the GIN index finds them, on the analysed text, and the proposals are then
-        looked up by primary key: scoring them through a join probed the analysed text a second time per match.
+        The relevance's analysed-text part is scored on that table for the matches' ids only, and its
+        proposal part on the proposals: strict matches are found on the analysed text (GIN index) and their
+        proposals looked up by primary key; loose ones are found on the proposals (trigram index, or a scan for
+        a fragment too short for one) and their analysed text looked up by primary key. Joining the two tables
+        instead probed or scanned one of them a second time.
         """
         columns = match_columns(request)
         names = ", ".join(columns)
+        scored = ProposalSearchText.objects.all()
         if loose:
-            found = self.base_queryset(request, loose=True).annotate(relevance=row_relevance(request))
+            found = self.base_queryset(request, loose=True)
+            scored = scored.filter(InArray(F("proposal_id"), RawSQL("SELECT pk FROM found", ())))
         else:
-            scored = ProposalSearchText.objects.filter(strict_match(request, analysed_text_match))
-            scored = scored.annotate(score=Cast(token_score(request), FloatField())).values_list("proposal_id", "score")
+            scored = scored.filter(strict_match(request, analysed_text_match))
             found = self.base_queryset(request, text=Q(InArray(F("pk"), RawSQL("SELECT proposal_id FROM scored", ()))))
-            found = found.annotate(relevance=Cast(title_score(request), FloatField()))
-        found = found.annotate(created=Epoch("created_at")).order_by().values_list(*columns)
+        scored = scored.annotate(score=Cast(token_score(request), FloatField())).values_list("proposal_id", "score")
+        found = found.annotate(relevance=Cast(title_score(request), FloatField()), created=Epoch("created_at"))
+        found = found.order_by().values_list(*columns)
         try:
             found_sql, found_params = found.query.sql_with_params()
-            scored_sql, scored_params = ("", ()) if loose else scored.query.sql_with_params()
+            scored_sql, scored_params = scored.query.sql_with_params()
         except EmptyResultSet:  # words that analyse to no token
             return 0, {}, []
-        if loose:
-            prelude, params = f"WITH matches({names}) AS MATERIALIZED ({found_sql}) ", found_params
-        else:
-            summed = ", ".join(
-                "found.relevance + scored.score" if column == "relevance" else f"found.{column}" for column in columns
-            )
-            prelude = (
-                f"WITH scored(proposal_id, score) AS MATERIALIZED ({scored_sql}), "  # noqa: S608 - compiled querysets
-                f"found({names}) AS MATERIALIZED ({found_sql}), "
-                f"matches({names}) AS MATERIALIZED "
-                f"(SELECT {summed} FROM found JOIN scored ON scored.proposal_id = found.pk) "
-            )
-            params = (*scored_params, *found_params)
+        ctes = {
+            "scored": (f"scored(proposal_id, score) AS MATERIALIZED ({scored_sql})", scored_params),
+            "found": (f"found({names}) AS MATERIALIZED ({found_sql})", found_params),
+        }
+        first, second = (ctes["found"], ctes["scored"]) if loose else (ctes["scored"], ctes["found"])
+        summed = ", ".join(
+            "found.relevance + COALESCE(scored.score, 0)" if column == "relevance" else f"found.{column}"
+            for column in columns
+        )
         # The four arrays of groups come from one aggregation over the same rows, so they line up.
         statement = (
-            f"{prelude}SELECT ARRAY(SELECT pk FROM matches ORDER BY {_order_sql(request)} LIMIT %s), "  # noqa: S608
+            f"WITH {first[0]}, {second[0]}, matches({names}) AS MATERIALIZED "  # noqa: S608 - compiled querysets
+            f"(SELECT {summed} FROM found LEFT JOIN scored ON scored.proposal_id = found.pk) "
+            f"SELECT ARRAY(SELECT pk FROM matches ORDER BY {_order_sql(request)} LIMIT %s), "
             "array_agg(status), array_agg(category_id), array_agg(area_id), array_agg(n) "
             "FROM (SELECT status, category_id, area_id, COUNT(*) AS n FROM matches GROUP BY 1, 2, 3) AS groups"
         )
         with connection.cursor() as cursor:
-            cursor.execute(statement, (*params, CACHED_IDS))
+            cursor.execute(statement, (*first[1], *second[1], CACHED_IDS))
             ids, statuses, categories, areas, counts = cursor.fetchone()
         total, facets = self.tally(list(zip(statuses or [], categories or [], areas or [], counts or [], strict=True)))
         return total, facets, ids

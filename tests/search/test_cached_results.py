@@ -10,6 +10,7 @@ from proposals.models import Proposal
 from search.backends import database
 from search.backends.database import DatabaseBackend, forget_cached_results
 from search.interface import PAGE_SIZE, Near, Point, SearchRequest, Sort, query_terms, search_proposals
+from search.models import ProposalSearchText
 from search.search_text import refresh_search_text
 from tests.factories import CategoryFactory, DongFactory, ProposalFactory
 
@@ -206,3 +207,12 @@ def test_words_written_apart_or_together_are_counted_and_ordered_as_the_database
     found = backend.matches(request)
     assert found.total == len(expected) == 6 and found.ids == expected
     assert sum(count for _, count in dict(found.facets)["category"]) == 6
+
+
+def test_a_proposal_without_analysed_text_is_still_found_inside_its_words(db):
+    # A row the analysis has not reached (a bulk import before `search_index --analyse`): the strict match cannot
+    # see it, and the fragment search (found on the proposal, scored on its analysed text) must not drop it.
+    proposal = ProposalFactory(title="보도블록 파손", description="휠체어가 걸립니다")
+    ProposalSearchText.objects.filter(proposal=proposal).delete()
+    result = search_proposals("블록")
+    assert result.total == 1 and result.hits[0].proposal == proposal
