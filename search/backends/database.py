@@ -75,8 +75,9 @@ FACET_SIZE = 20
 RESULTS_GENERATION_KEY = "search:results-generation"
 RESULTS_SECONDS = 60
 CACHED_IDS = 1000  # fifty pages (a few kB); deeper ones are ordered by the database on each request
-# A search with words reads its matches once, in one query (DatabaseBackend.matches); above this many the total and facets are
-# counted and the page ordered by the database instead, so a word in every proposal never comes to Python.
+# On SQLite a search with words reads its matches once, in one query (DatabaseBackend.matches); above this many the
+# total and facets are counted and the page ordered by the database instead, so a word in every proposal never comes
+# to Python. (PostgreSQL counts and orders them in the database whatever their number.)
 ONE_PASS_LIMIT = 20_000
 VOCABULARY_KEY = "search:title-vocabulary"
 VOCABULARY_SECONDS = 600
@@ -339,10 +340,10 @@ def results_key(request: SearchRequest) -> str | None:
 
 
 def row_relevance(request: SearchRequest):
-    """relevance_expression() over the joined analysed text, for the one query that reads every match.
+    """relevance_expression() over the joined analysed text, for the one query that reads every match on SQLite
+    (PostgreSQL scores the two tables apart: DatabaseBackend.tallied_in_database).
 
-    The join is looked up by primary key for each match (InArray); the correlated subquery of
-    relevance_expression() would be a second index probe per match.
+    The correlated subquery of relevance_expression() would be a second lookup per match.
     """
     return Cast(token_score(request, through="search_text__") + title_score(request), FloatField())
 
@@ -517,8 +518,9 @@ class DatabaseBackend(SearchBackend):
     def matches(self, request: SearchRequest, *, loose: bool = False) -> Found:
         """Total, facets and the first CACHED_IDS ids in order.
 
-        With words: one query reads every match's id, facet keys, sort keys and relevance, and the rest is
-        worked out here (the database would otherwise go over the matches twice, once to count and once to
+        With words on PostgreSQL: one statement counts, groups and orders the matches (tallied_in_database).
+        With words on SQLite: one query reads every match's id, facet keys, sort keys and relevance, and the rest
+        is worked out here (the database would otherwise go over the matches twice, once to count and once to
         rank). Without words (the plain list, a filter, near me) or above ONE_PASS_LIMIT matches: a grouped
         count, and the ids ordered by the database.
         """
