@@ -48,12 +48,6 @@ class _ReusingClient(RedisCacheClient):
     """Django's client, keeping one ``redis.Redis`` per connection pool: Django builds a new one on every call
     (a twentieth of a vote's time), although it holds no state beyond the pool. ``incr`` is one round trip."""
 
-    def incr(self, key, delta):
-        value = self.get_client(key, write=True).eval(INCR_EXISTING, 1, key, delta)
-        if value is None:
-            raise ValueError(f"Key '{key}' not found.")
-        return value
-
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._clients = {}
@@ -66,6 +60,12 @@ class _ReusingClient(RedisCacheClient):
                 self._pools[index] = self._pool_class.from_url(self._servers[index], **self._pool_options)
             client = self._clients[index] = self._client(connection_pool=self._pools[index])
         return client
+
+    def incr(self, key, delta):
+        value = self.get_client(key, write=True).eval(INCR_EXISTING, 1, key, delta)
+        if value is None:
+            raise ValueError(f"Key '{key}' not found.")
+        return value
 
 
 class _Shared:

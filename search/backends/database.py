@@ -569,11 +569,10 @@ class DatabaseBackend(SearchBackend):
             scored_sql, scored_params = scored.query.sql_with_params()
         except EmptyResultSet:  # words that analyse to no token
             return 0, {}, []
-        ctes = {
-            "scored": (f"scored(proposal_id, score) AS MATERIALIZED ({scored_sql})", scored_params),
-            "found": (f"found({names}) AS MATERIALIZED ({found_sql})", found_params),
-        }
-        first, second = (ctes["found"], ctes["scored"]) if loose else (ctes["scored"], ctes["found"])
+        scored_cte = (f"scored(proposal_id, score) AS MATERIALIZED ({scored_sql})", scored_params)
+        found_cte = (f"found({names}) AS MATERIALIZED ({found_sql})", found_params)
+        # Whichever table finds the matches comes first; the other is read for their ids.
+        first, second = (found_cte, scored_cte) if loose else (scored_cte, found_cte)
         summed = ", ".join(
             "found.relevance + COALESCE(scored.score, 0)" if column == "relevance" else f"found.{column}"
             for column in columns

@@ -112,7 +112,7 @@ def test_fallbacks_of_different_settings_are_apart(unreachable_cache, settings):
 
 
 @pytest.mark.redis
-def test_incr_counts_an_existing_key_in_one_round_trip_and_refuses_a_missing_one(redis_cache):
+def test_incr_counts_an_existing_key_in_one_round_trip_and_refuses_a_missing_one(redis_cache, monkeypatch):
     redis_cache.set("hits", 5, timeout=300)
     commands = []
     client = redis_cache._cache.get_client(write=True)
@@ -122,13 +122,11 @@ def test_incr_counts_an_existing_key_in_one_round_trip_and_refuses_a_missing_one
         commands.append(args[0])
         return original(*args, **options)
 
-    client.execute_command = counted
-    try:
-        assert redis_cache.incr("hits", 2) == 7
-        with pytest.raises(ValueError, match="not found"):
-            redis_cache.incr("never-set")
-    finally:
-        del client.execute_command
+    monkeypatch.setattr(client, "execute_command", counted)
+    assert redis_cache.incr("hits", 2) == 7
+    with pytest.raises(ValueError, match="not found"):
+        redis_cache.incr("never-set")
+    monkeypatch.undo()
     assert commands == ["EVAL", "EVAL"]
     assert redis_cache.get("never-set") is None  # refusing did not create it
     raw = redis_cache._cache.get_client().ttl(redis_cache.make_and_validate_key("hits"))
