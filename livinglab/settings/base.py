@@ -252,6 +252,8 @@ ACCOUNT_RATE_LIMITS = {
 }
 # Distinct accounts with a failed sign-in from one client address per window (accounts.login_limits).
 LOGIN_FAILED_ACCOUNTS_PER_IP = env_str("LOGIN_FAILED_ACCOUNTS_PER_IP", "100/5m")
+# Seconds a sign-in waits for allauth's lock on a rate-limit count before a 429 (allauth's own is 1; accounts.apps).
+ALLAUTH_RATE_LIMIT_LOCK_WAIT = 8
 ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm", "signup": "accounts.forms.SignupForm"}
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 # allauth's check W001 wants one login method required at sign-up; ours need one of e-mail or phone, which

@@ -8,14 +8,16 @@ configured cache (local memory, or Redis in CI) and once more marked ``redis``. 
 itself is raced from threads against the local cache.
 """
 
+import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from allauth.core.internal import ratelimit as allauth_ratelimit
 from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.db import connections
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from wagtail.models import ModelLogEntry
 
@@ -312,3 +314,22 @@ def test_30_parallel_api_requests_from_one_client_behind_the_proxy_pass_exactly_
 
     assert burst(None, 30, read) == {200: 10, 429: 20}
     assert Client().get("/api/v1/areas/", HTTP_X_FORWARDED_FOR="203.0.113.2", **proxy).status_code == 200
+
+
+def test_a_sign_in_waits_for_a_busy_rate_limit_lock_instead_of_being_refused(engines):
+    """allauth refused (429) a request that waited one second for its count's lock; a worker starved on a busy
+    machine holds it that long. Held here for 1.5 s by another thread, the sign-in waits and gets in."""
+    resident = ResidentFactory()
+    request = RequestFactory().post("/", REMOTE_ADDR="198.51.100.30")
+    (rate,) = allauth_ratelimit.get_rates(app="allauth.account", action="login")
+    key = allauth_ratelimit.get_cache_key(request, app="allauth.account", action="login", rate=rate)
+    assert cache.add(f"{key}:lock", True, timeout=10)
+    holder = threading.Timer(1.5, lambda: cache.delete(f"{key}:lock"))
+    holder.start()
+    try:
+        response = Client().post(
+            reverse("account_login"), {"login": resident.email, "password": PASSWORD}, REMOTE_ADDR="198.51.100.30"
+        )
+    finally:
+        holder.join()
+    assert response.status_code == 302
