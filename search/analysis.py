@@ -18,7 +18,7 @@ import unicodedata
 from pathlib import Path
 
 # Bumped whenever the token rules change, so `search_index --analyse` can find rows analysed by older rules.
-ANALYSER_VERSION = 5
+ANALYSER_VERSION = 6
 
 # Kiwi part-of-speech tags whose forms carry meaning for search.
 NOUN_TAGS = frozenset({"NNG", "NNP", "NNB", "NR", "XR", "SH"})
@@ -30,6 +30,9 @@ EMPTY_NOUNS = frozenset({"것", "수", "데", "때", "중", "등", "번", "개",
 PLACE_SUFFIXES = ("동", "역", "구")
 _HANGUL_RUN = re.compile(r"[\uac00-\ud7a3]+")
 _ONE_SYLLABLE = re.compile(r"[\uac00-\ud7a3]")
+# Markdown's inline marks (descriptions are Markdown): "**센서**로" must read as "센서로", where 로 is a particle;
+# with the marks between, Kiwi took 로 for a noun of its own.
+_INLINE_MARKS = re.compile(r"[*`~]+")
 _SPLIT_LATIN = re.compile(r"(?<=[A-Za-z0-9])(?=[\uac00-\ud7a3])|(?<=[\uac00-\ud7a3])(?=[A-Za-z0-9])")
 # English words after a romanised place name that stand for a Korean suffix: "Haengdang Station" is "행당역".
 ROMANISED_SUFFIXES = {"station": "역", "dong": "동", "gu": "구"}
@@ -76,7 +79,7 @@ def _normalise(text: str, *, split_latin: bool = True) -> str:
     # NFKC folds full-width Latin; a space between Latin/digits and Hangul stops "LED가로등" being one word for
     # the tokenizer's dictionary lookups (Kiwi already splits most, this makes it certain). A document keeps its
     # written words whole and splits each inside (`_document`): "3번출구" is then read as "3 번출구" together.
-    text = unicodedata.normalize("NFKC", text or "")
+    text = _INLINE_MARKS.sub("", unicodedata.normalize("NFKC", text or ""))
     return _SPLIT_LATIN.sub(" ", text) if split_latin else text
 
 
@@ -175,7 +178,32 @@ def analyse(text: str, *, query: bool = False) -> list[str]:
     if not query:
         return _document(text)
     tokens = _kiwi().tokenize(text)
+    if fragment := _fragment(text, tokens):
+        return [fragment]
     return [forms[-1] for token in tokens if (forms := _token_forms(token.form, token.tag))]
+
+
+def _dropped_without_doubt(token) -> bool:
+    # Particles, endings, symbols, the copula, the suffixes that make verbs and adjectives, and the plural "들".
+    return token.tag.startswith(("J", "E", "S", "VC", "XSV", "XSA")) or (token.tag == "XSN" and token.form == "들")
+
+
+def _fragment(text: str, tokens) -> str | None:
+    """A query word that is a piece of a longer word, as written ("로등" of "가로등"), or None.
+
+    Kiwi reads such a piece as one-syllable nouns beside a morpheme that is neither a particle nor an ending:
+    "로등" is 로 + the dependent noun 등, "정류" is 정 + the suffix 류. Asked for as that syllable, the word would
+    match every text with the noun "로" or "정", so search would never look inside words, where the resident's
+    word is. Asked for as written, it matches no analysed token and search finds it inside words. Trailing
+    particles and endings are not part of the piece ("로등이" is "로등"); "비가" (비 + a particle) stays "비".
+    """
+    content = [token for token in tokens if _token_forms(token.form, token.tag)]
+    if not content or any(token.tag not in NOUN_TAGS or not _ONE_SYLLABLE.fullmatch(token.form) for token in content):
+        return None
+    if all(_token_forms(t.form, t.tag) or _dropped_without_doubt(t) for t in tokens):
+        return None
+    written = [token for token in tokens if not token.tag.startswith(("J", "E", "S"))]
+    return text[written[0].start : written[-1].end].lower()
 
 
 def analyse_many(texts: list[str]) -> list[list[str]]:
@@ -240,7 +268,11 @@ def cluster_query(terms: list[str]) -> str:
         if _ONE_SYLLABLE.fullmatch(term):
             words.append(term)  # a noun ("금", "비"), as in analyse(query=True)
             continue
-        tokens = _kiwi().tokenize(_normalise(term))
+        normalised = _normalise(term)
+        tokens = _kiwi().tokenize(normalised)
+        if fragment := _fragment(normalised, tokens):
+            words.append(fragment)  # a piece of a longer word ("로등"), matched by the bigram subfield
+            continue
         content = [
             forms[-1]
             for token in tokens

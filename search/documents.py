@@ -22,11 +22,15 @@ LATIN_HANGUL_SPLIT = {
     "pattern": "(?<=[A-Za-z0-9])(?=[가-힣])|(?<=[가-힣])(?=[A-Za-z0-9])",
     "replacement": " ",
 }
+# Markdown's inline marks (descriptions are Markdown) go before tokenizing, as in search.analysis: "**센서**로"
+# reads as "센서로", where 로 is a particle, not a word of its own.
+MARKDOWN_MARKS = {"type": "pattern_replace", "pattern": "[*`~]+", "replacement": ""}
+CHAR_FILTERS = ["markdown_marks", "latin_hangul_split"]
 # Overlapping two-character tokens ("가로등" -> "가로", "로등"): a fragment matches inside a longer word
 # without a dictionary. cjk_width folds full-width Latin, lowercase folds case.
 BIGRAM_ANALYZER = {
     "type": "custom",
-    "char_filter": ["latin_hangul_split"],
+    "char_filter": CHAR_FILTERS,
     "tokenizer": "standard",
     "filter": ["cjk_width", "lowercase", "cjk_bigram"],
 }
@@ -36,7 +40,7 @@ UNIGRAM_ANALYZER = BIGRAM_ANALYZER | {"filter": ["cjk_width", "lowercase", "kore
 # Nori's default part-of-speech stop tags drop particles and endings: "사거리에서" indexes "사거리".
 NORI_ANALYZER = {
     "type": "custom",
-    "char_filter": ["latin_hangul_split"],
+    "char_filter": CHAR_FILTERS,
     "tokenizer": "korean_nori",
     "filter": ["nori_part_of_speech", "nori_readingform", "lowercase"],
 }
@@ -46,7 +50,7 @@ def analysis_settings(*, nori: bool) -> dict:
     """The analysis section: Nori (with the place-name user dictionary) when the cluster has the plugin, else the
     CJK chain. Both define the same analyzer names, so the mapping and the queries are the same either way."""
     analysis = {
-        "char_filter": {"latin_hangul_split": LATIN_HANGUL_SPLIT},
+        "char_filter": {"markdown_marks": MARKDOWN_MARKS, "latin_hangul_split": LATIN_HANGUL_SPLIT},
         "filter": {"korean_unigrams": {"type": "cjk_bigram", "output_unigrams": True}},
         "analyzer": {
             "korean_text": NORI_ANALYZER if nori else BIGRAM_ANALYZER,

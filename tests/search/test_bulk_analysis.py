@@ -100,3 +100,33 @@ def test_a_document_holds_the_tokens_its_words_give_as_queries(document, query, 
 def test_a_romanised_place_and_its_english_suffix_are_read_across_words():
     (tokens,) = analyse_many(["The light at Haengdang Station is out"])
     assert {"haengdang", "station", "행당", "행당역"} <= set(tokens)
+
+
+def test_markdown_marks_do_not_turn_a_particle_into_a_word():
+    # "**센서**로": with the marks in place Kiwi read 로 as a noun of its own, so the query "로등" (a piece of
+    # "가로등") matched this text and never looked inside words.
+    (tokens,) = analyse_many(["옹벽에 **IoT 기울기 센서**로 경보를 달아 주세요"])
+    assert {"iot", "기울기", "센서"} <= set(tokens)
+    assert "로" not in tokens
+    (tokens,) = analyse_many(["`센서`를 ~~빨리~~ 달아 주세요"])
+    assert "센서" in tokens and "를" not in tokens
+
+
+@pytest.mark.parametrize(
+    ("query", "tokens"),
+    [
+        ("로등", ["로등"]),  # 로 + the dependent noun 등: a piece of "가로등"
+        ("로등이", ["로등"]),  # its particle is not part of the piece
+        ("안등", ["안등"]),  # of "보안등"
+        ("정류", ["정류"]),  # 정 + the suffix 류: of "정류장"
+        ("비가", ["비"]),  # a one-syllable noun and its particle stay the noun
+        ("벽에", ["벽"]),
+        ("차들이", ["차"]),  # the plural 들 is not a doubt
+        ("가로등을", ["가로등"]),
+        ("3번", ["3"]),
+    ],
+)
+def test_a_query_word_read_as_a_lone_syllable_beside_a_dropped_noun_is_asked_as_written(query, tokens):
+    from search.analysis import query_token_groups
+
+    assert query_token_groups([query]) == [tokens]

@@ -25,6 +25,18 @@ def test_korean_fragment_inside_a_longer_word_matches(world):
     assert "골목 가로등 고장" in titles(search_proposals("로등"))
 
 
+def test_a_fragment_that_analyses_to_a_lone_syllable_still_looks_inside_words(world):
+    # Kiwi reads "로등" as 로 + 등; asked for as the noun 로, it found this text (로 after Markdown marks, before
+    # the marks were dropped) or any text with the noun 로, and never looked inside "가로등".
+    ProposalFactory(title="옹벽 균열", description="옹벽에 금이 갔어요. 기울기 **센서**로 지켜봐 주세요. 길 로 표지")
+    found = set(titles(search_proposals("로등")))
+    assert found == {"골목 가로등 고장", "공원 미세먼지 측정기 설치", "가로등 교체 요청"}
+    hit = next(hit for hit in search_proposals("로등이").hits if hit.proposal.title == "골목 가로등 고장")
+    assert str(hit.title_html) == "골목 <mark>가로등</mark> 고장"  # the word that holds the piece
+    assert search_proposals("비가").total == 0  # a one-syllable noun with its particle is still the noun
+    assert titles(search_proposals("로")) == ["옹벽 균열"]  # the syllable alone is the noun, as typed
+
+
 def test_korean_fragment_inside_a_description_word_matches(world):
     # "두워" only occurs inside "어두워서"; on PostgreSQL it is found by the substring fallback.
     assert titles(search_proposals("두워")) == ["골목 가로등 고장"]

@@ -45,9 +45,10 @@ SPLIT = {
     "pattern": "(?<=[A-Za-z0-9])(?=[가-힣])|(?<=[가-힣])(?=[A-Za-z0-9])",
     "replacement": " ",
 }
+MARKS = {"type": "pattern_replace", "pattern": "[*`~]+", "replacement": ""}
 BIGRAMS = {
     "type": "custom",
-    "char_filter": ["latin_hangul_split"],
+    "char_filter": ["markdown_marks", "latin_hangul_split"],
     "tokenizer": "standard",
     "filter": ["cjk_width", "lowercase", "cjk_bigram"],
 }
@@ -91,7 +92,7 @@ def test_nori_analysis_uses_the_place_dictionary_and_drops_particles():
     analysis = proposal_index("test-proposals-1", nori=True).to_dict()["settings"]["analysis"]
     assert analysis["analyzer"]["korean_text"] == {
         "type": "custom",
-        "char_filter": ["latin_hangul_split"],
+        "char_filter": ["markdown_marks", "latin_hangul_split"],
         "tokenizer": "korean_nori",
         "filter": ["nori_part_of_speech", "nori_readingform", "lowercase"],
     }
@@ -109,7 +110,7 @@ def test_index_settings_analysis_and_mapping_are_exact():
         "settings": {
             "number_of_shards": 1,
             "analysis": {
-                "char_filter": {"latin_hangul_split": SPLIT},
+                "char_filter": {"markdown_marks": MARKS, "latin_hangul_split": SPLIT},
                 "filter": {"korean_unigrams": {"type": "cjk_bigram", "output_unigrams": True}},
                 "analyzer": {"korean_text": BIGRAMS, "korean_bigram": BIGRAMS, "korean_unigram": UNIGRAMS},
             },
@@ -268,6 +269,10 @@ def test_user_text_only_ever_reaches_simple_query_string(raw):
         ("끊겨요", "끊*"),
         ("어두운 골목", "어두* 골목"),
         ("금", "금"),
+        # A piece of a longer word goes as written, for the bigram subfield; not as its one-syllable noun "로".
+        ("로등", "로등"),
+        ("로등이", "로등"),
+        ("비가", "비"),
     ],
 )
 def test_the_query_is_sent_after_korean_analysis(typed, sent):
