@@ -1,8 +1,8 @@
 """Writing the analysed text the database backend searches (search.models.ProposalSearchText).
 
 `refresh_search_text` runs in the write path (after a proposal changes) and in bulk from
-`manage.py search_index --analyse` and the data migration; both go through `analyse_rows`, so every row is
-analysed by the same rules.
+`manage.py search_index --analyse` and the data migration; every path goes through
+`search.analysis.analyse_proposals`, so every row is analysed by the same rules.
 """
 
 from collections.abc import Iterable
@@ -12,7 +12,7 @@ from django.db.models import Q
 
 from proposals.models import Proposal
 
-from .analysis import ANALYSER_VERSION, analyse_many, as_terms
+from .analysis import ANALYSER_VERSION, analyse_batches, analyse_proposals, as_terms
 from .backends.database import forget_cached_results
 from .models import ProposalSearchText
 
@@ -23,25 +23,25 @@ AREA_NAMES = ("area__name", "area__name_en", "area__parent__name", "area__parent
 
 
 def analyse_rows(rows: Iterable[tuple], model=ProposalSearchText) -> list:
-    """Unsaved rows of `model` for (proposal id, title, description[, place]) tuples, analysed in one batch.
+    """Unsaved rows of `model` for (proposal id, title, description[, place]) tuples, analysed in one batch
+    (search.analysis.analyse_proposals: ``place``, the area's names, joins the body's terms)."""
+    return stored_rows(analyse_proposals([_with_place(row) for row in rows]), model=model)
 
-    ``place`` (the area's names) joins the body's terms. It is analysed once per distinct value in the batch:
-    a few dozen areas serve thousands of proposals, and analysing the names with every description was more
-    than half of Kiwi's time in bulk indexing (docs/benchmarks.md).
-    """
-    rows = [(pk, title, description, place[0] if place else "") for pk, title, description, *place in rows]
-    titles = analyse_many([title for _, title, _, _ in rows])
-    bodies = analyse_many([description for _, _, description, _ in rows])
-    distinct_places = list(dict.fromkeys(place for *_, place in rows))
-    place_tokens = dict(zip(distinct_places, analyse_many(distinct_places), strict=True))
+
+def _with_place(row: tuple) -> tuple[int, str, str, str]:
+    pk, title, description, *place = row
+    return pk, title, description, place[0] if place else ""
+
+
+def stored_rows(analysed: list[tuple[int, list[str], list[str]]], model=ProposalSearchText) -> list:
     return [
         model(
             proposal_id=pk,
             title_terms=as_terms(title_tokens),
-            body_terms=as_terms(body_tokens + place_tokens[place]),
+            body_terms=as_terms(body_tokens),
             analyser_version=ANALYSER_VERSION,
         )
-        for (pk, _, _, place), title_tokens, body_tokens in zip(rows, titles, bodies, strict=True)
+        for pk, title_tokens, body_tokens in analysed
     ]
 
 
@@ -54,20 +54,26 @@ def save_rows(objects: list, model=ProposalSearchText) -> None:
     )
 
 
-def refresh_search_text(proposal_ids: Iterable[int], *, proposal_model=Proposal, model=ProposalSearchText) -> int:
+def refresh_search_text(
+    proposal_ids: Iterable[int], *, proposal_model=Proposal, model=ProposalSearchText, jobs: int = 1
+) -> int:
     """Analyse and store the current title and description of these proposals; returns how many were written.
 
-    One query and one bulk upsert per batch of ANALYSE_BATCH proposals, never a query per proposal.
+    One query and one bulk upsert per batch of ANALYSE_BATCH proposals, never a query per proposal. With ``jobs``
+    above 1 and more than one batch per job, the batches are analysed in that many processes while this one
+    reads and writes (search.analysis.analyse_batches): bulk loads only, the write path analyses one proposal.
     """
     ids = list(proposal_ids)
+    batches = (ids[start : start + ANALYSE_BATCH] for start in range(0, len(ids), ANALYSE_BATCH))
+
+    def rows(batch: list[int]) -> list[tuple[int, str, str, str]]:
+        found = proposal_model.objects.filter(pk__in=batch).values_list("pk", "title", "description", *AREA_NAMES)
+        return [(pk, title, text, " ".join(filter(None, names))) for pk, title, text, *names in found]
+
+    jobs = jobs if len(ids) > jobs * ANALYSE_BATCH else 1
     written = 0
-    for start in range(0, len(ids), ANALYSE_BATCH):
-        rows = proposal_model.objects.filter(pk__in=ids[start : start + ANALYSE_BATCH]).values_list(
-            "pk", "title", "description", *AREA_NAMES
-        )
-        objects = analyse_rows(
-            ((pk, title, text, " ".join(filter(None, names))) for pk, title, text, *names in rows), model=model
-        )
+    for analysed in analyse_batches(map(rows, batches), jobs=jobs):
+        objects = stored_rows(analysed, model=model)
         save_rows(objects, model=model)
         written += len(objects)
     if written:

@@ -1,9 +1,12 @@
 """Bulk analysis for the database backend (issue 17, indexing throughput): the area's names are analysed once
 per distinct value in a batch, with the same terms as when they were analysed with every description."""
 
-import pytest
+import io
 
-from search import search_text
+import pytest
+from django.core.management import CommandError, call_command
+
+from search import analysis, search_text
 from search.analysis import analyse_many, as_terms
 from search.models import ProposalSearchText
 from tests.factories import AreaFactory, DongFactory, ProposalFactory
@@ -30,7 +33,7 @@ def test_each_distinct_place_is_analysed_once_per_batch(monkeypatch):
         seen.extend(texts)
         return analyse_many(texts)
 
-    monkeypatch.setattr(search_text, "analyse_many", counting)
+    monkeypatch.setattr(analysis, "analyse_many", counting)
     search_text.analyse_rows(ROWS)
     places = [text for text in seen if "성동구" in text]
     assert sorted(places) == sorted({row[3] for row in ROWS})  # two places for three proposals
@@ -55,9 +58,48 @@ def test_refresh_writes_one_row_per_proposal_with_one_query_per_batch(django_ass
     assert ProposalSearchText.objects.filter(body_terms__contains=" 성동").count() == 6
 
 
-def test_each_distinct_written_word_is_analysed_once_per_process(monkeypatch):
-    from search import analysis
+@pytest.mark.django_db
+def test_analysis_in_processes_writes_the_rows_one_process_writes(monkeypatch):
+    monkeypatch.setattr(search_text, "ANALYSE_BATCH", 2)  # five batches, so two jobs have more than one each
+    texts = ["LED가로등이 깜빡여요", "**센서**로 지켜봐 주세요", "행당역 사거리에서 넘어졌어요", "버스정류장 지붕"]
+    proposals = [ProposalFactory(title=f"{texts[n % 4]} {n}", description=texts[(n + 1) % 4]) for n in range(10)]
+    ids = [p.pk for p in proposals]
 
+    def stored():
+        rows = ProposalSearchText.objects.filter(proposal_id__in=ids).order_by("proposal_id")
+        return list(rows.values_list("proposal_id", "title_terms", "body_terms", "analyser_version"))
+
+    assert search_text.refresh_search_text(ids) == 10
+    one_process = stored()
+    ProposalSearchText.objects.all().delete()
+    spawned = []
+    real_pool = analysis.ProcessPoolExecutor
+    monkeypatch.setattr(analysis, "ProcessPoolExecutor", lambda **kwargs: spawned.append(kwargs) or real_pool(**kwargs))
+    assert search_text.refresh_search_text(ids, jobs=2) == 10
+    assert spawned and spawned[0]["max_workers"] == 2
+    assert spawned[0]["mp_context"].get_start_method() == "spawn"  # never a fork holding our DB connections
+    assert stored() == one_process
+    ProposalSearchText.objects.all().delete()
+    spawned.clear()
+    assert search_text.refresh_search_text(ids[:3], jobs=2) == 3  # one batch a job or less: not worth a process
+    assert not spawned
+
+
+@pytest.mark.django_db
+def test_search_index_analyse_takes_its_jobs_and_refuses_none(monkeypatch):
+    calls = []
+    monkeypatch.setattr(
+        "search.management.commands.search_index.refresh_search_text",
+        lambda ids, jobs: calls.append((list(ids), jobs)) or 0,
+    )
+    call_command("search_index", "--analyse", "--jobs", "3", stdout=io.StringIO())
+    assert calls == [([], 3)]
+    with pytest.raises(CommandError, match="--jobs must be at least 1"):
+        call_command("search_index", "--analyse", "--jobs", "0", stdout=io.StringIO())
+    assert len(calls) == 1
+
+
+def test_each_distinct_written_word_is_analysed_once_per_process(monkeypatch):
     analysis._written_word.cache_clear()
     kiwi = analysis._kiwi()
     analysed = []

@@ -1,6 +1,7 @@
 """Maintain the proposals search index: rebuild it without downtime, replay the outbox, compare counts."""
 
 import contextlib
+import os
 import sys
 
 from django.conf import settings
@@ -55,6 +56,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-progress", action="store_true", help="Do not show the progress bar.")
         parser.add_argument(
+            "--jobs",
+            type=int,
+            default=len(os.sched_getaffinity(0)),
+            help="With --analyse: processes that analyse in parallel (default: this machine's available CPUs).",
+        )
+        parser.add_argument(
             "--inline",
             action="store_true",
             help="With --sync: replay here and now instead of in the worker, and fail if writes stay pending.",
@@ -63,8 +70,10 @@ class Command(BaseCommand):
     def handle(self, *args, rebuild: bool, sync: bool, check: bool, timeout: float, no_progress: bool, **options):
         if options["inline"] and not sync:
             raise CommandError("--inline goes with --sync.")
+        if options["jobs"] < 1:
+            raise CommandError("--jobs must be at least 1.")
         if options.get("analyse"):
-            self.analyse()
+            self.analyse(options["jobs"])
             return
         if not settings.ELASTICSEARCH_URL:
             self.stdout.write(
@@ -155,10 +164,10 @@ class Command(BaseCommand):
             )
         )
 
-    def analyse(self):
+    def analyse(self, jobs: int):
         """Fill ProposalSearchText for proposals written without the signal (bulk_create) or by older rules."""
         stale = stale_proposal_ids()
-        written = refresh_search_text(stale)
+        written = refresh_search_text(stale, jobs=jobs)
         self.stdout.write(self.style.SUCCESS(f"Analysed {written} proposals for the database search backend."))
 
     def queue_sync(self):
