@@ -72,13 +72,16 @@ class ProposalSearchText(models.Model):
     """A proposal's words after Korean analysis (search.analysis), which the database backend matches against.
 
     Kept beside the proposal rather than on it: proposals know nothing of search. Written after each proposal
-    change (search.indexing) and in bulk by `manage.py search_index --analyse` (demo data, imports, a new
+    change (search.signals) and in bulk by `manage.py search_index --analyse` (demo data, imports, a new
     analyser version). Title and body are apart so a word in the title can rank higher.
     """
 
     proposal = models.OneToOneField(
         "proposals.Proposal", on_delete=models.CASCADE, primary_key=True, related_name="search_text"
     )
+    # The title as written, beside its terms: a first search of a common word scores the typed word in the title
+    # here, so the proposals themselves are read from an index alone (search.backends.database).
+    title = models.TextField(_("title as written"), blank=True, default="")
     title_terms = models.TextField(_("title terms"), blank=True)
     body_terms = models.TextField(_("body terms"), blank=True)
     analyser_version = models.PositiveSmallIntegerField(_("analyser version"), default=0)

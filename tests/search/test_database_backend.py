@@ -2,6 +2,8 @@
 
 import pytest
 
+from proposals.models import Proposal
+from search.backends.database import WordBigram
 from search.interface import Near, Point, Sort, search_proposals, similar_proposals
 from tests.factories import ProposalFactory
 
@@ -335,3 +337,38 @@ def test_postgresql_search_indexes_exist(db):
     assert "gin_trgm_ops" in indexes["search_proposal_description_trgm"]
     assert "to_tsvector('simple'::regconfig" in indexes["search_proposal_fts"]
     assert "(latitude, longitude)" in indexes["search_proposal_point"]
+    assert "search_word_bigrams" in indexes["search_proposal_word_bigrams"]
+    assert (
+        "INCLUDE (is_hidden, status, category_id, area_id, vote_count, created_at)"
+        in indexes["search_proposal_match_keys"]
+    )
+
+
+@pytest.mark.postgres
+def test_postgresql_finds_a_two_character_fragment_through_the_word_bigram_index(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ProposalFactory(title="(LED가로등) 고장", description="")  # inside a word with brackets and Latin
+    ProposalFactory(title="가로 등", description="")  # the two characters apart: not the fragment
+    ProposalFactory(title="신호", description="첫 줄\n가로등은 둘째 줄에")  # on a later line
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT search_word_bigrams('골목 가로등이\n(로등)')")
+        assert sorted(cursor.fetchone()[0]) == sorted(["골목", "가로", "로등", "등이", "(로", "등)"])
+    with CaptureQueriesContext(connection) as queries:
+        found = set(titles(search_proposals("로등")))
+    assert found == {"골목 가로등 고장", "공원 미세먼지 측정기 설치", "가로등 교체 요청", "(LED가로등) 고장", "신호"}
+    assert any("search_word_bigrams(" in query["sql"] for query in queries)
+    # The same answer as reading every text, which the index replaces.
+    expected = {
+        proposal.title
+        for proposal in Proposal.objects.public()
+        if "로등" in proposal.title or "로등" in proposal.description
+    }
+    assert found == expected
+    # Written as the index is, so PostgreSQL can use it (with sequential scans priced out, as on a big table).
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = Proposal.objects.filter(WordBigram("로등")).order_by().values("pk").query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        assert "search_proposal_word_bigrams" in "\n".join(row[0] for row in cursor.fetchall())
