@@ -197,14 +197,6 @@ def bounding_box(point: Point, radius_km: float) -> Q:
     )
 
 
-def prefix_query(terms: list[str]) -> SearchQuery:
-    """Every word as a prefix ("가로등:*" also matches "가로등이", "light:*" matches "lights").
-
-    Terms come from query_terms(), which keeps only word characters, so they cannot carry tsquery syntax.
-    """
-    return SearchQuery(" & ".join(f"{term}:*" for term in terms), search_type="raw", config="simple")
-
-
 def query_tokens(request: SearchRequest) -> list[str]:
     """The analysed tokens every match must contain (search.analysis): "사거리에서" asks for "사거리"."""
     tokens = [token for group in query_token_groups(request.terms) for token in group]
