@@ -77,7 +77,6 @@ def main() -> None:
 
     django.setup()
     from search import analysis
-    from search.analysis import analyse_batches
     from search.search_text import ANALYSE_BATCH, stored_rows
 
     words = corpus_words(options.corpus)
@@ -100,7 +99,7 @@ def main() -> None:
     for run in range(1, options.repeat + 1):
         analysis._written_word.cache_clear()
         cpu, wall = time.process_time(), time.perf_counter()
-        for analysed in analyse_batches(batches, jobs=options.jobs):
+        for analysed in analysis.analyse_batches(batches, jobs=options.jobs):
             stored_rows(analysed)
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
         if options.jobs > 1:

@@ -216,8 +216,8 @@ def analyse_many(texts: list[str]) -> list[list[str]]:
     return [_document(text) if text.strip() else [] for text in normalised]
 
 
-def analyse_proposals(rows: list[tuple[int, str, str, str]]) -> list[tuple[int, str, list[str], list[str]]]:
-    """(id, title, description, place) rows as (id, title, title tokens, body tokens), in one batch.
+def analyse_proposals(rows: list[tuple[int, str, str, str]]) -> list[tuple[int, list[str], list[str]]]:
+    """(id, title, description, place) rows as (id, title tokens, body tokens), in one batch.
 
     ``place`` (the area's names) joins the body's tokens. It is analysed once per distinct value in the batch:
     a few dozen areas serve thousands of proposals, and analysing the names with every description was more
@@ -228,8 +228,8 @@ def analyse_proposals(rows: list[tuple[int, str, str, str]]) -> list[tuple[int, 
     distinct_places = list(dict.fromkeys(place for *_, place in rows))
     place_tokens = dict(zip(distinct_places, analyse_many(distinct_places), strict=True))
     return [
-        (pk, title, title_tokens, body_tokens + place_tokens[place])
-        for (pk, title, _, place), title_tokens, body_tokens in zip(rows, titles, bodies, strict=True)
+        (pk, title_tokens, body_tokens + place_tokens[place])
+        for (pk, _, _, place), title_tokens, body_tokens in zip(rows, titles, bodies, strict=True)
     ]
 
 

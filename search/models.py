@@ -79,9 +79,6 @@ class ProposalSearchText(models.Model):
     proposal = models.OneToOneField(
         "proposals.Proposal", on_delete=models.CASCADE, primary_key=True, related_name="search_text"
     )
-    # The title as written, beside its terms: a first search of a common word scores the typed word in the title
-    # here, so the proposals themselves are read from an index alone (search.backends.database).
-    title = models.TextField(_("title as written"), blank=True, default="")
     title_terms = models.TextField(_("title terms"), blank=True)
     body_terms = models.TextField(_("body terms"), blank=True)
     analyser_version = models.PositiveSmallIntegerField(_("analyser version"), default=0)

@@ -33,17 +33,15 @@ def _with_place(row: tuple) -> tuple[int, str, str, str]:
     return pk, title, description, place[0] if place else ""
 
 
-def stored_rows(analysed: list[tuple[int, str, list[str], list[str]]], model=ProposalSearchText) -> list:
-    titled = _keeps_title(model)
+def stored_rows(analysed: list[tuple[int, list[str], list[str]]], model=ProposalSearchText) -> list:
     return [
         model(
             proposal_id=pk,
             title_terms=as_terms(title_tokens),
             body_terms=as_terms(body_tokens),
             analyser_version=ANALYSER_VERSION,
-            **({"title": title} if titled else {}),
         )
-        for pk, title, title_tokens, body_tokens in analysed
+        for pk, title_tokens, body_tokens in analysed
     ]
 
 
@@ -52,14 +50,8 @@ def save_rows(objects: list, model=ProposalSearchText) -> None:
         objects,
         update_conflicts=True,
         unique_fields=["proposal"],
-        update_fields=[*(["title"] if _keeps_title(model) else []), "title_terms", "body_terms", "analyser_version"],
+        update_fields=["title_terms", "body_terms", "analyser_version"],
     )
-
-
-def _keeps_title(model) -> bool:
-    # Migration 0005 fills the table through its historical model, which has no copy of the title yet (0009
-    # adds it and copies every title).
-    return any(field.name == "title" for field in model._meta.fields)
 
 
 def refresh_search_text(

@@ -107,10 +107,10 @@ class ContainsIgnoringCase(IContains):
 
     def as_postgresql(self, compiler, connection):
         lhs_sql, lhs_params = self.process_lhs(compiler, connection)
-        caseless = self.rhs.lower() == self.rhs.upper()
+        caseless = is_caseless(self.rhs)
         if caseless and len(self.rhs) < 3:
-            # Too short for a trigram, so PostgreSQL reads every row (text_condition sends two characters to the
-            # word-bigram index instead): strpos() finds a fragment in half the time LIKE takes, same answer.
+            # Too short for a trigram, so PostgreSQL reads every row (in_title_or_description sends two characters
+            # to the word-bigram index instead): strpos() finds a fragment in half the time LIKE takes, same answer.
             return f"strpos({lhs_sql}, %s) > 0", (*lhs_params, self.rhs)
         rhs_sql, rhs_params = self.process_rhs(compiler, connection)
         # Hangul and digits have no case: LIKE gives the same answer as ILIKE at a third of the cost when a
@@ -168,6 +168,18 @@ def contains(field: str, term: str) -> Q:
     if is_postgresql():
         return Q(ContainsIgnoringCase(F(field), term))
     return Q(**{f"{field}__icontains": term})
+
+
+def in_title_or_description(term: str) -> Q:
+    """The word is inside the title or the description, by whichever index serves a fragment of its length."""
+    if is_postgresql() and len(term) == 2 and is_caseless(term):
+        return Q(WordBigram(term))  # too short for a trigram: the word-bigram index (migration 0008)
+    return contains("title", term) | contains("description", term)
+
+
+def is_caseless(term: str) -> bool:
+    """Hangul and digits: LIKE and ILIKE give the same answer."""
+    return term.lower() == term.upper()
 
 
 def is_postgresql() -> bool:
@@ -265,10 +277,7 @@ def text_condition(request: SearchRequest, *, loose: bool = False) -> Q:
         return strict_match(request)
     words = Q()
     for term in request.terms:
-        if is_postgresql() and len(term) == 2 and term.lower() == term.upper():
-            word = Q(WordBigram(term))  # too short for a trigram: the word-bigram index (migration 0008)
-        else:
-            word = contains("title", term) | contains("description", term)
+        word = in_title_or_description(term)
         if len(term) >= 3 and is_postgresql():
             word |= Q(title__trigram_word_similar=term)
         words &= word
@@ -367,8 +376,7 @@ def row_relevance(request: SearchRequest):
 
 
 def title_score(request: SearchRequest):
-    """The part of relevance_expression() read from the title as written: each word as typed in it adds 1 (on a
-    proposal, or on its analysed text's copy of the title)."""
+    """The part of relevance_expression() read from the proposal: each word as typed in its title adds 1."""
     score = Value(0.0)
     for term in request.terms:
         score = score + Case(When(contains("title", term), then=Value(1.0)), default=Value(0.0))
@@ -577,16 +585,11 @@ class DatabaseBackend(SearchBackend):
         if loose:
             found = self.base_queryset(request, loose=True)
             scored = scored.filter(InArray(F("proposal_id"), RawSQL("SELECT pk FROM found", ())))
-            # The proposals' rows are read for the fragment anyway: the typed words are scored in their titles.
-            in_title, tokens = title_score(request), token_score(request)
         else:
             scored = scored.filter(strict_match(request, analysed_text_match))
             found = self.base_queryset(request, text=Q(InArray(F("pk"), RawSQL("SELECT proposal_id FROM scored", ()))))
-            # Scored in the analysed text's copy of the title, so the proposals are read from the index of what a
-            # match needs (migration 0009), never from their rows: a third of a common word's first search.
-            in_title, tokens = Value(0.0), token_score(request) + title_score(request)
-        scored = scored.annotate(score=Cast(tokens, FloatField())).values_list("proposal_id", "score")
-        found = found.annotate(relevance=Cast(in_title, FloatField()), created=Epoch("created_at"))
+        scored = scored.annotate(score=Cast(token_score(request), FloatField())).values_list("proposal_id", "score")
+        found = found.annotate(relevance=Cast(title_score(request), FloatField()), created=Epoch("created_at"))
         found = found.order_by().values_list(*columns)
         try:
             found_sql, found_params = found.query.sql_with_params()

@@ -338,10 +338,6 @@ def test_postgresql_search_indexes_exist(db):
     assert "search_proposal_fts" not in indexes  # unused since words match the analysed text; every vote paid for it
     assert "(latitude, longitude)" in indexes["search_proposal_point"]
     assert "search_word_bigrams" in indexes["search_proposal_word_bigrams"]
-    assert (
-        "INCLUDE (is_hidden, status, category_id, area_id, vote_count, created_at)"
-        in indexes["search_proposal_match_keys"]
-    )
 
 
 @pytest.mark.postgres
