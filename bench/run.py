@@ -231,10 +231,16 @@ def p50_p95(timings: list[float]) -> tuple[float, float]:
     return round(statistics.median(timings), 2), round(p95, 2)
 
 
-def time_get(client, path: str, repeat: int) -> dict:
+def time_get(client, path: str, repeat: int, before=None) -> dict:
+    """p50/p95 of ``repeat`` requests after two warm-ups, and the statements one request issued.
+
+    ``before``: called ahead of every request, outside the timing (to make each one a first visit).
+    """
     from django.db import connection
 
+    before = before or (lambda: None)
     for _ in range(2):
+        before()
         response = client.get(path)
         assert response.status_code == 200, (path, response.status_code)
     captured = []
@@ -245,10 +251,12 @@ def time_get(client, path: str, repeat: int) -> dict:
         return result
 
     # A wrapper, not CaptureQueriesContext: the request closes its connection (back to the pool) at its end.
+    before()
     with connection.execute_wrapper(record):
         client.get(path)
     timings = []
     for _ in range(repeat):
+        before()
         started = time.perf_counter()
         client.get(path)
         timings.append((time.perf_counter() - started) * 1000)
@@ -272,8 +280,8 @@ def replay_sql(database_url: str, statements: list[str], repeat: int) -> float:
     return p50_p95(timings)[0]
 
 
-def page_jobs(detail_pk: int, pilot_pk: int | None) -> list[tuple[str, str, str]]:
-    """(job, the page, its minimal-view floor)."""
+def page_jobs(detail_pk: int, pilot_pk: int | None) -> list[tuple]:
+    """(job, the page, its minimal-view floor[, what to do before each request])."""
     deep = 500
     jobs = [
         ("list, default", "/proposals/", "/bench-floor/list/"),
@@ -295,7 +303,12 @@ def page_jobs(detail_pk: int, pilot_pk: int | None) -> list[tuple[str, str, str]
     if pilot_pk:
         from wagtail.models import Page
 
-        jobs.append(("pilot page", Page.objects.get(pk=pilot_pk).url, f"/bench-floor/pilot/{pilot_pk}/"))
+        from livinglab.fragments import page_changed
+
+        url, floor = Page.objects.get(pk=pilot_pk).url, f"/bench-floor/pilot/{pilot_pk}/"
+        jobs.append(("pilot page", url, floor))
+        # Each request the first after a change: the page rendered, not served as kept (livinglab.page_cache).
+        jobs.append(("pilot page, after a change", url, floor, lambda: page_changed(pilot_pk)))
     return jobs
 
 
@@ -305,12 +318,12 @@ def measure_pages(database_url: str, jobs, repeat: int, size: int) -> list[dict]
 
     client = Client()
     rows = []
-    for job, path, floor_path in jobs:
+    for job, path, floor_path, *before in jobs:
         if size < 20 * 500 and "page 500" in job:
             path, floor_path = (p.replace("page=500", f"page={max(size // 40, 1)}") for p in (path, floor_path))
         load = os.getloadavg()[0]
         cache.clear()
-        page = time_get(client, path, repeat)
+        page = time_get(client, path, repeat, *before)
         floor = time_get(client, floor_path, repeat)
         sql = replay_sql(database_url, page["sql"], repeat)
         row = {

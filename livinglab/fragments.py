@@ -4,7 +4,8 @@ A *generation* is a counter in the shared cache. Whatever is cached under it put
 value in its key; an event that changes the cached thing moves the counter on (after commit), so the next
 read misses and renders afresh, and the old entries are never read again and expire. The proposal list
 (``proposals.listing``) caches its counts and anonymous pages this way; pages cache their heavy fragments
-the same way, one generation per page:
+the same way, one generation per page (and a page class may keep its whole page for signed-out visitors under
+the same generation, ``livinglab.page_cache``):
 
     {% load fragments %}
     {% page_fragment page "results" %}…the expensive part of the page…{% end_page_fragment %}
@@ -20,15 +21,20 @@ while Redis is away (each worker's local fallback would miss the other workers' 
 """
 
 import hashlib
+from functools import partial
 
 from django import template
 from django.core.cache import cache
+from django.db import transaction
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 # A fragment lives at most this long, so what changes with time alone (a reading becoming "not current")
 # is at most this late; everything that changes with data moves the generation on at once.
 FRAGMENT_TTL = 10 * 60
+
+# Moved on by any page or site saved, moved or deleted (``livinglab.routes``): what shows the page tree reads it.
+ROUTES_GENERATION_KEY = "routes:generation"
 
 
 def generation(key: str) -> int:
@@ -56,6 +62,12 @@ def page_changed(page_id: int | None) -> None:
     """Something a page shows changed: its cached fragments are obsolete."""
     if page_id is not None:
         next_generation(page_generation_key(page_id))
+
+
+def page_changed_on_commit(page_id: int | None) -> None:
+    """A row a page shows is being written: its cached fragments are obsolete once the write commits."""
+    if page_id is not None:
+        transaction.on_commit(partial(page_changed, page_id), robust=True)
 
 
 def page_fragment_key(page, name: str, vary: tuple = (), *, generations: dict | None = None) -> str | None:

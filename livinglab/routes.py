@@ -27,23 +27,22 @@ from wagtail.models import Page, Site
 from wagtail.signals import post_page_move
 from wagtail.url_routing import RouteResult
 
-from .fragments import generation, next_generation
+from .fragments import ROUTES_GENERATION_KEY, generation, next_generation
 
-GENERATION_KEY = "routes:generation"
 ROUTE_SECONDS = 10 * 60  # a safety net: every change moves the generation on at once
 
 
 def route_key(request) -> str | None:
     """The cache key of this request's address now, or None while Redis is away."""
     address = repr((request._get_raw_host(), request.get_port(), request.path_info)).encode()
-    key = f"routes:{generation(GENERATION_KEY)}:{hashlib.sha256(address).hexdigest()[:32]}"
+    key = f"routes:{generation(ROUTES_GENERATION_KEY)}:{hashlib.sha256(address).hexdigest()[:32]}"
     # Read after the generation: a call that found Redis away has switched the cache to its local fallback.
     return None if getattr(cache, "redis_is_down", False) else key
 
 
 def routes_changed() -> None:
-    next_generation(GENERATION_KEY)
-    transaction.on_commit(lambda: next_generation(GENERATION_KEY), robust=True)
+    next_generation(ROUTES_GENERATION_KEY)
+    transaction.on_commit(lambda: next_generation(ROUTES_GENERATION_KEY), robust=True)
 
 
 @receiver(post_save, dispatch_uid="livinglab.routes.saved")

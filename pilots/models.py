@@ -26,6 +26,7 @@ from wagtail.search import index
 
 from home.blocks import BaseStreamBlock
 from home.index_page import IndexPage
+from livinglab.page_cache import CachedForSignedOut
 from livinglab.pages import FreeSlugOnCreate
 from livinglab.view_restrictions import PublicPageQuerySet, ViewRestrictionsKnown
 from proposals.models import PILOT_STATUSES, Area, AssistedFields, Category, Proposal
@@ -121,8 +122,11 @@ class PilotPageQuerySet(PublicPageQuerySet):
 PilotPageManager = PageManager.from_queryset(PilotPageQuerySet)
 
 
-class PilotPage(ViewRestrictionsKnown, FreeSlugOnCreate, Page):
+class PilotPage(CachedForSignedOut, ViewRestrictionsKnown, FreeSlugOnCreate, Page):
     """One pilot project: what it tries, where, with whom, which proposals it answers and what it measured."""
+
+    # Signed-out visitors get the page from the cache (livinglab.page_cache), with or without the evidence toggle.
+    signed_out_cache_params = {"flagged": frozenset({"1"})}
 
     summary = models.TextField(
         _("summary"), max_length=500, help_text=_("Two or three sentences residents see on the pilot's card.")

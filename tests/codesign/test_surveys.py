@@ -120,14 +120,22 @@ def test_before_and_after_show_side_by_side_on_the_pilot_page(client, make_surve
     assert 'data-compare-chart="compare-heat_relief-data"' in body
 
 
-def test_the_cached_comparison_follows_new_and_deleted_answers(client, make_survey, pilot):
+def test_the_cached_comparison_follows_new_and_deleted_answers(
+    client, make_survey, pilot, django_capture_on_commit_callbacks
+):
+    """Also on the page a signed-out visitor is served whole (livinglab.page_cache): each answer, once committed."""
     before, after = make_survey(phase="before"), make_survey(phase="after")
-    SurveyAnswer.objects.create(page=before, user=ResidentFactory(), form_data={**ANSWERS, "heat_relief": "2"})
-    first = SurveyAnswer.objects.create(page=after, user=ResidentFactory(), form_data={**ANSWERS, "heat_relief": "5"})
+    with django_capture_on_commit_callbacks(execute=True):
+        SurveyAnswer.objects.create(page=before, user=ResidentFactory(), form_data={**ANSWERS, "heat_relief": "2"})
+        first = SurveyAnswer.objects.create(
+            page=after, user=ResidentFactory(), form_data={**ANSWERS, "heat_relief": "5"}
+        )
     assert "average 2.0 before, 5.0 after" in client.get(pilot.url).content.decode()
-    SurveyAnswer.objects.create(page=after, user=ResidentFactory(), form_data={**ANSWERS, "heat_relief": "3"})
+    with django_capture_on_commit_callbacks(execute=True):
+        SurveyAnswer.objects.create(page=after, user=ResidentFactory(), form_data={**ANSWERS, "heat_relief": "3"})
     assert "average 2.0 before, 4.0 after" in client.get(pilot.url).content.decode()
-    first.delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        first.delete()
     assert "average 2.0 before, 3.0 after" in client.get(pilot.url).content.decode()
 
 

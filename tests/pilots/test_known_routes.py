@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from wagtail.models import Site
 
 from pilots.models import PilotIndexPage
+from tests.factories import ResidentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +28,7 @@ def test_a_page_served_again_is_found_without_walking_the_tree(client, make_pilo
     assert status == 200 and first  # the site, then the index and the pilot by slug
     status, again = routing_reads(client, pilot.url)
     assert status == 200 and again == []
+    client.force_login(ResidentFactory())  # rendered for this person: a signed-out visitor is served the kept page
     response = client.get(pilot.url)
     assert "Cool shelter" in response.content.decode()
     assert response.context["page"].area == pilot.area  # read with its area, as the index's route reads it
