@@ -303,12 +303,14 @@ def page_jobs(detail_pk: int, pilot_pk: int | None) -> list[tuple]:
     if pilot_pk:
         from wagtail.models import Page
 
-        from livinglab.fragments import page_changed
+        from livinglab.fragments import page_changed, page_parts_changed
 
         url, floor = Page.objects.get(pk=pilot_pk).url, f"/bench-floor/pilot/{pilot_pk}/"
         jobs.append(("pilot page", url, floor))
-        # Each request the first after a change: the page rendered, not served as kept (livinglab.page_cache).
+        # Each request the first after a change, so the page is rendered, not served as kept (livinglab.page_cache):
+        # new results or readings (its cached fragments rendered too), or a registration (they stay).
         jobs.append(("pilot page, after a change", url, floor, lambda: page_changed(pilot_pk)))
+        jobs.append(("pilot page, after a registration", url, floor, lambda: page_parts_changed(pilot_pk)))
     return jobs
 
 

@@ -64,10 +64,21 @@ def page_changed(page_id: int | None) -> None:
         next_generation(page_generation_key(page_id))
 
 
-def page_changed_on_commit(page_id: int | None) -> None:
-    """A row a page shows is being written: its cached fragments are obsolete once the write commits."""
+def page_parts_generation_key(page_id: int) -> str:
+    return f"fragments:page-parts-generation:{int(page_id)}"
+
+
+def page_parts_changed(page_id: int | None) -> None:
+    """Something a page renders for each request changed (outside its cached fragments, which stay): only the
+    whole page kept for signed-out visitors (``livinglab.page_cache``) is obsolete."""
     if page_id is not None:
-        transaction.on_commit(partial(page_changed, page_id), robust=True)
+        next_generation(page_parts_generation_key(page_id))
+
+
+def page_parts_changed_on_commit(page_id: int | None) -> None:
+    """A row a page renders for each request is being written: ``page_parts_changed`` once the write commits."""
+    if page_id is not None:
+        transaction.on_commit(partial(page_parts_changed, page_id), robust=True)
 
 
 def page_fragment_key(page, name: str, vary: tuple = (), *, generations: dict | None = None) -> str | None:

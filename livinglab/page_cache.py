@@ -8,8 +8,10 @@ nobody is ever handed another visitor's token.
 
 The kept HTML's key holds what the page shows:
 
-- the page's generation (``livinglab.fragments``): the events that change anything on the page move it on
-  (each app subscribes for its own parts: ``pilots.live``, ``codesign.live``, ``sensors.live``);
+- the page's generation (``livinglab.fragments``), which the events that change its cached fragments move on,
+  and its parts' generation, which the changes to what it renders for each request move on (each app
+  subscribes for its own parts: ``pilots.live``, ``codesign.live``, ``sensors.live``), so a new registration
+  renders the page again without rendering its results and sensor evidence again;
 - the page's last publication (a publish changes the page's own rows);
 - the routes' generation (``livinglab.routes``): any page or site saved, moved or deleted, so menus and links
   to other pages are never older than the tree;
@@ -30,7 +32,7 @@ from django.middleware.csrf import get_token
 
 from accounts.reading import preferences_for
 
-from .fragments import ROUTES_GENERATION_KEY, generation, page_fragment_key
+from .fragments import ROUTES_GENERATION_KEY, generation, page_fragment_key, page_parts_generation_key
 
 # Letters and hyphens only: no escaping (HTML, attribute, JSON) changes it, so it is found wherever it lands.
 CSRF_PLACEHOLDER = "ll-signed-out-page-csrf-token"
@@ -52,6 +54,7 @@ def signed_out_page_key(page, request) -> str | None:
     if len(get_messages(request)):
         return None
     vary = (
+        generation(page_parts_generation_key(page.pk)),
         generation(ROUTES_GENERATION_KEY),
         request.get_host(),
         request.get_full_path(),

@@ -8,7 +8,7 @@ from django.dispatch import receiver
 from wagtail.models import Page
 
 from livinglab.events import AFTER_COMMIT, Event, subscribe
-from livinglab.fragments import page_changed, page_changed_on_commit
+from livinglab.fragments import page_changed, page_parts_changed, page_parts_changed_on_commit
 from livinglab.live import broadcast, pilot_group, push_message, render_in_each_language
 
 from .models import PilotFeedback, PilotProposal
@@ -50,22 +50,22 @@ ORIGIN_PROPOSAL_EVENTS = (
 
 @subscribe(ORIGIN_PROPOSAL_EVENTS, phase=AFTER_COMMIT)
 def origin_proposal_changed(event: Event) -> None:
-    """A proposal that pilots answer changed: their pages render afresh."""
+    """A proposal that pilots answer changed: their pages' list of proposals (rendered for each request)."""
     for page_id in PilotProposal.objects.filter(proposal_id=event.proposal_id).values_list("page_id", flat=True):
-        page_changed(page_id)
+        page_parts_changed(page_id)
 
 
 @receiver(post_save, sender=PilotProposal, dispatch_uid="pilots.live.origin_link_saved")
 @receiver(post_delete, sender=PilotProposal, dispatch_uid="pilots.live.origin_link_deleted")
 def origin_link_changed(sender, instance: PilotProposal, **kwargs) -> None:
     """A link added or gone (a proposal deleted takes its links with it): the page's list of proposals changed."""
-    page_changed_on_commit(instance.page_id)
+    page_parts_changed_on_commit(instance.page_id)
 
 
 @receiver(post_delete, sender=PilotFeedback, dispatch_uid="pilots.live.feedback_deleted")
 def feedback_deleted(sender, instance: PilotFeedback, **kwargs) -> None:
     """A rating gone with its author's account (no service announces that): the page's average and comments."""
-    page_changed_on_commit(instance.pilot_id)
+    page_parts_changed_on_commit(instance.pilot_id)
 
 
 @subscribe(("pilot.results_updated", "pilot.completed"), phase=AFTER_COMMIT)

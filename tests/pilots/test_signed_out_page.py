@@ -244,3 +244,16 @@ def test_a_rating_deleted_with_its_account_goes(client, rated_pilot, django_capt
     with django_capture_on_commit_callbacks(execute=True):
         author.delete()
     assert "Erase me with my account" not in client.get(rated_pilot.url).content.decode()
+
+
+def test_a_change_outside_the_cached_fragments_keeps_them(client, make_pilot, django_capture_on_commit_callbacks):
+    """A new test user renders the signed-out page again, but not its results and sensor evidence."""
+    pilot = make_pilot(status=PilotStatus.RUNNING)
+    ConsentText.objects.create(page=pilot, version=1, text="I agree.")
+    client.get(pilot.url)
+    fragments_generation = fragments.generation(fragments.page_generation_key(pilot.pk))
+    parts_generation = fragments.generation(fragments.page_parts_generation_key(pilot.pk))
+    with django_capture_on_commit_callbacks(execute=True):
+        codesign_services.volunteer_for_pilot(pilot, user=ResidentFactory(), consent_version=1)
+    assert fragments.generation(fragments.page_generation_key(pilot.pk)) == fragments_generation
+    assert fragments.generation(fragments.page_parts_generation_key(pilot.pk)) > parts_generation
