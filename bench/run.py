@@ -572,9 +572,10 @@ def votes_by(user_ids: list[int]) -> int:
 
 
 def measure_votes(args, database_url: str, env: dict, directory: Path, size: int) -> list[dict]:
-    from proposals.models import Proposal
+    from proposals.models import VOTING_STATUSES, Proposal
 
-    open_ids = list(Proposal.objects.open().values_list("pk", flat=True))
+    # Open for votes (not "open" in the sense of on the way to a pilot: accepted proposals answer 409).
+    open_ids = list(Proposal.objects.public().filter(status__in=VOTING_STATUSES).values_list("pk", flat=True))
     random.Random(size).shuffle(open_ids)
     rows = []
     for clients in args.clients:
