@@ -5,8 +5,9 @@ Subscribed after commit (``CodesignConfig.ready()``). Pushes carry counts only, 
 Also what co-design changes on another app's page (its sessions, participants, consent text and the
 before/after survey results, ``codesign.templatetags``, rendered for each request): each change moves that
 page's parts' generation on (``livinglab.fragments``), so a page kept whole for signed-out visitors
-(``livinglab.page_cache``) is rendered afresh; its cached fragments stay. Rows are followed through Django's model signals, which see the admin's edits and every deletion as
-well as the services' writes; seat counts, which move by ``UPDATE``, through the registration event.
+(``livinglab.page_cache``) is rendered afresh; its cached fragments stay. Rows are followed through Django's
+model signals, which see the admin's edits and every deletion as well as the services' writes; seat counts,
+which move by ``UPDATE``, through the registration event.
 """
 
 from django.db.models.signals import post_delete, post_save

@@ -5,7 +5,7 @@ value in its key; an event that changes the cached thing moves the counter on (a
 read misses and renders afresh, and the old entries are never read again and expire. The proposal list
 (``proposals.listing``) caches its counts and anonymous pages this way; pages cache their heavy fragments
 the same way, one generation per page (and a page class may keep its whole page for signed-out visitors under
-the same generation, ``livinglab.page_cache``):
+that generation and a second one for what it renders per request, ``livinglab.page_cache``):
 
     {% load fragments %}
     {% page_fragment page "results" %}…the expensive part of the page…{% end_page_fragment %}
