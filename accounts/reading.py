@@ -57,3 +57,9 @@ def preferences_for(request) -> ReadingPreferences:
 def reading(request) -> dict:
     """Context processor: ``reading`` for the ``<html>`` classes and the controls' pressed states."""
     return {"reading": preferences_for(request)}
+
+
+def page_variant(request) -> str:
+    """What a page kept for signed-out visitors varies on (``settings.SIGNED_OUT_PAGE_VARIES_ON``): one of the six
+    valid preferences, whatever the cookie holds, so no cookie value makes one more page to keep."""
+    return preferences_for(request).cookie_value

@@ -15,7 +15,8 @@ The kept HTML's key holds what the page shows:
 - the page's last publication (a publish changes the page's own rows);
 - the routes' generation (``livinglab.routes``): any page or site saved, moved or deleted, so menus and links
   to other pages are never older than the tree;
-- the host, the path with its query, the language and the reading preferences (the ``<html>`` classes).
+- the host, the path with its query, the language, and what ``settings.SIGNED_OUT_PAGE_VARIES_ON`` names: the
+  reading preferences (the ``<html>`` classes, ``accounts.reading.page_variant``).
 
 It is kept for ``PAGE_SECONDS`` at most, so what no event announces (a category renamed in the admin, a session
 turning from upcoming to past) is at most that late. Nothing is kept or served from here for a signed-in person,
@@ -25,12 +26,14 @@ response other than 200, or while Redis is away. A render that asked for the rea
 (a template tag reading them from the request) is served but never kept.
 """
 
+from functools import cache as remembered
+
+from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
-
-from accounts.reading import preferences_for
+from django.utils.module_loading import import_string
 
 from .fragments import ROUTES_GENERATION_KEY, generation, page_fragment_key, page_parts_generation_key
 
@@ -58,9 +61,17 @@ def signed_out_page_key(page, request) -> str | None:
         generation(ROUTES_GENERATION_KEY),
         request.get_host(),
         request.get_full_path(),
-        preferences_for(request).cookie_value,
+        *(vary(request) for vary in _varies_on(tuple(settings.SIGNED_OUT_PAGE_VARIES_ON))),
     )
     return page_fragment_key(page, "signed-out-page", vary)
+
+
+@remembered
+def _varies_on(paths: tuple[str, ...]) -> list:
+    """The functions ``settings.SIGNED_OUT_PAGE_VARIES_ON`` names: each takes the request and returns a short
+    string of what a signed-out page looks like for it (named in settings, as context processors are, so this
+    shared module imports no app)."""
+    return [import_string(path) for path in paths]
 
 
 def _asked_for_secrets(request) -> bool:

@@ -124,6 +124,10 @@ TEMPLATES = [
     },
 ]
 
+# What a page kept whole for signed-out visitors varies on besides its address and language (livinglab.page_cache):
+# functions of the request, each returning a short string from a small, fixed set.
+SIGNED_OUT_PAGE_VARIES_ON = ["accounts.reading.page_variant"]
+
 ASGI_APPLICATION = "livinglab.asgi.application"
 WSGI_APPLICATION = "livinglab.wsgi.application"
 

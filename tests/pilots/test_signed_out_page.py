@@ -165,6 +165,9 @@ def test_each_language_and_reading_preference_is_kept_apart(client, rated_pilot,
     client.cookies["ll_reading"] = "s3c1"
     assert 'class="text-size-3 contrast-high"' in client.get(rated_pilot.url).content.decode()
     assert len(_kept(rated_pilot, kept_keys)) == 3
+    client.cookies["ll_reading"] = "anything-else"  # ignored, as the page ignores it: the default page, kept already
+    assert 'class="text-size-1"' in client.get(rated_pilot.url).content.decode()
+    assert len(_kept(rated_pilot, kept_keys)) == 3
 
 
 def test_a_render_that_asked_for_the_real_token_is_not_kept(client, rated_pilot, monkeypatch, kept_keys):
