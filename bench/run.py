@@ -13,8 +13,10 @@ with 200 comments (150 top-level, 50 replies), and the demo site's pages (a pilo
   page, of a minimal view over the same rows (``bench/floor_views.py``), and of the page's own SQL replayed
   with psycopg on one connection (captured from the page's request);
 - votes (8 and 32 clients over HTTP against each ASGI server, keep-alive connections, each vote a new
-  (user, proposal) pair): votes/s and p95, beside the vote's transaction replayed with psycopg by as many
-  threads; afterwards every proposal's ``vote_count`` is checked against its votes.
+  (user, proposal) pair): votes/s and p95, beside two floors replayed with psycopg by as many threads, one
+  connection each: the vote's transaction alone (insert once, count, follow), and every statement one vote
+  issues through the site (captured from a vote: session, user and proposal reads, the transaction, the
+  task row of the live push); afterwards every proposal's ``vote_count`` is checked against its votes.
 
 It prints a table (project, floor, ratio, load average) and writes JSON (``--json``, default
 ``bench/results/run-<time>.json``). The database it created is dropped at the end, and only that one.
@@ -526,6 +528,115 @@ def vote_floor(database_url: str, users: list[int], proposals: list[int], client
     return {"votes_per_s": round(done[0] / elapsed, 1), "p50": p50, "p95": p95}
 
 
+def capture_vote(session: str, user_pk: int, proposals: list[int]) -> tuple[int, list[tuple]]:
+    """The statements one vote issues through the site, in order, each with its parameters and whether it ran
+    inside the vote's transaction: a vote posted in-process through the whole middleware stack (Django's test
+    client, the session's cookie), after one warm-up vote that fills the caches a vote reads."""
+    from django.db import connection
+    from django.test import Client
+
+    client = Client()
+    client.cookies["sessionid"] = session
+    # Two proposals whose ids cannot be mistaken for the voter's among the parameters.
+    warm, captured_pk = [pk for pk in proposals if pk != user_pk][:2]
+    captured = []
+
+    def record(execute, sql, params, many, context):
+        captured.append((sql, tuple(params or ()), connection.in_atomic_block))
+        return execute(sql, params, many, context)
+
+    for pk, wrapper in ((warm, None), (captured_pk, record)):
+        if wrapper is None:
+            response = client.post(f"/proposals/{pk}/vote/", HTTP_HX_REQUEST="true")
+        else:
+            with connection.execute_wrapper(wrapper):
+                response = client.post(f"/proposals/{pk}/vote/", HTTP_HX_REQUEST="true")
+        assert response.status_code == 200 and not response.get("HX-Redirect"), (pk, response.status_code)
+    return captured_pk, captured
+
+
+def vote_sql_floor(
+    database_url: str,
+    captured: tuple[int, list[tuple]],
+    captured_by: tuple[int, str],
+    voters: list[tuple[int, str]],
+    proposals: list[int],
+    seconds: float,
+) -> dict:
+    """The vote's own statements (``capture_vote``) replayed by one psycopg thread per voter, each vote with
+    its voter, session and proposal put in for the captured ones (and a new id for a task row), the reads in
+    autocommit and the transaction as one transaction, as the site issues them."""
+    import psycopg
+
+    captured_pk, statements = captured
+    user_pk, session = captured_by
+    clients = len(voters)
+    stop_at = time.monotonic() + seconds
+    latencies: list[float] = []
+    lock = threading.Lock()
+    done = [0]
+
+    def bound(params: tuple, voter: int, key: str, pk: int) -> tuple:
+        def one(value):
+            if isinstance(value, uuid.UUID):
+                return uuid.uuid4()
+            if type(value) is int:
+                return {user_pk: voter, captured_pk: pk}.get(value, value)
+            return key if value == session else value
+
+        return tuple(one(value) for value in params)
+
+    # Runs of statements: each outside the transaction alone (autocommit), the transaction's together.
+    runs: list[tuple[bool, list[tuple]]] = []
+    for sql, params, atomic in statements:
+        if atomic and runs and runs[-1][0]:
+            runs[-1][1].append((sql, params))
+        else:
+            runs.append((atomic, [(sql, params)]))
+
+    def execute(connection, voter: int, key: str, pk: int, sql: str, params: tuple) -> None:
+        cursor = connection.execute(sql, bound(params, voter, key, pk))
+        if cursor.description:
+            cursor.fetchall()
+
+    def client(index: int):
+        voter, key = voters[index]
+        with psycopg.connect(database_url, autocommit=True) as connection:
+            mine = []
+            for pk in proposals[index::clients]:
+                if time.monotonic() >= stop_at:
+                    break
+                started = time.perf_counter()
+                for atomic, run in runs:
+                    if atomic:
+                        with connection.transaction():
+                            for sql, params in run:
+                                execute(connection, voter, key, pk, sql, params)
+                    else:
+                        for sql, params in run:
+                            execute(connection, voter, key, pk, sql, params)
+                mine.append((time.perf_counter() - started) * 1000)
+            with lock:
+                latencies.extend(mine)
+                done[0] += len(mine)
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    p50, p95 = p50_p95(latencies)
+    return {
+        "votes_per_s": round(done[0] / elapsed, 1),
+        "p50": p50,
+        "p95": p95,
+        "statements": len(statements),
+        "votes": done[0],
+    }
+
+
 def counts_exact() -> int:
     """Proposals whose cached vote_count differs from their votes (0 when exact)."""
     from django.db import connection
@@ -578,10 +689,28 @@ def measure_votes(args, database_url: str, env: dict, directory: Path, size: int
     open_ids = list(Proposal.objects.public().filter(status__in=VOTING_STATUSES).values_list("pk", flat=True))
     random.Random(size).shuffle(open_ids)
     rows = []
+    # What one vote issues through the site, captured once per size and replayed as the second floor.
+    capturer = fresh_voters(1, f"capture-{size}")[0]
+    capturer_session = sessions_for([capturer])[0]
+    captured = capture_vote(capturer_session, capturer, open_ids[-4:])
+    open_ids = [pk for pk in open_ids if pk != captured[0]]
     for clients in args.clients:
         load = os.getloadavg()[0]
         floor_users = fresh_voters(clients, f"floor-{size}-{clients}")
         floor = vote_floor(database_url, floor_users, open_ids, clients, args.vote_seconds)
+        sql_users = fresh_voters(clients, f"sql-floor-{size}-{clients}")
+        sql_floor = vote_sql_floor(
+            database_url,
+            captured,
+            (capturer, capturer_session),
+            list(zip(sql_users, sessions_for(sql_users), strict=True)),
+            open_ids,
+            args.vote_seconds,
+        )
+        # Each replayed vote must be a vote: the voter and proposal were put in where the captured ones were.
+        replayed = votes_by(sql_users)
+        if replayed != sql_floor["votes"]:
+            raise SystemExit(f"the replayed vote SQL recorded {replayed} votes for {sql_floor['votes']} replayed")
         for kind in args.servers:
             users = fresh_voters(clients, f"{kind}-{size}-{clients}")
             sessions = sessions_for(users)
@@ -601,6 +730,12 @@ def measure_votes(args, database_url: str, env: dict, directory: Path, size: int
                 "floor_votes_per_s": floor["votes_per_s"],
                 "floor_p95": floor["p95"],
                 "ratio": round(floor["votes_per_s"] / project["votes_per_s"], 2) if project["votes_per_s"] else None,
+                "sql_floor_votes_per_s": sql_floor["votes_per_s"],
+                "sql_floor_p95": sql_floor["p95"],
+                "sql_floor_statements": sql_floor["statements"],
+                "ratio_sql": (
+                    round(sql_floor["votes_per_s"] / project["votes_per_s"], 2) if project["votes_per_s"] else None
+                ),
                 "counts_wrong": wrong,
                 "votes_recorded": recorded,
                 "load": round((load + os.getloadavg()[0]) / 2, 2),
@@ -608,7 +743,8 @@ def measure_votes(args, database_url: str, env: dict, directory: Path, size: int
             rows.append(row)
             print(
                 f"  {row['job']:<36} {project['votes_per_s']:7.1f}/s p95 {project['p95']}  floor {floor['votes_per_s']}/s "
-                f"p95 {floor['p95']}  ×{row['ratio']}  {project['statuses']}  recorded {recorded}  wrong counts {wrong}  "
+                f"p95 {floor['p95']}  ×{row['ratio']}  its SQL {sql_floor['votes_per_s']}/s ×{row['ratio_sql']}  "
+                f"{project['statuses']}  recorded {recorded}  wrong counts {wrong}  "
                 f"load {row['load']}",
                 file=sys.stderr,
                 flush=True,
@@ -633,14 +769,15 @@ def table(results: dict) -> str:
         )
     lines += [
         "",
-        "| job | proposals | project votes/s | p95 (ms) | floor votes/s (psycopg) | floor p95 | × | answered 200 "
-        "| votes recorded | counts wrong | load |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| job | proposals | project votes/s | p95 (ms) | floor votes/s (psycopg) | floor p95 | × "
+        "| its SQL votes/s | × its SQL | answered 200 | votes recorded | counts wrong | load |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in results["votes"]:
         lines.append(
             f"| {row['job']} | {row['size']:,} | {row['project_votes_per_s']:.1f} | {row['project_p95']} "
-            f"| {row['floor_votes_per_s']:.1f} | {row['floor_p95']} | {row['ratio']} | {row['statuses'].get('200', 0)} "
+            f"| {row['floor_votes_per_s']:.1f} | {row['floor_p95']} | {row['ratio']} "
+            f"| {row['sql_floor_votes_per_s']:.1f} | {row['ratio_sql']} | {row['statuses'].get('200', 0)} "
             f"| {row['votes_recorded']} | {row['counts_wrong']} | {row['load']:.1f} |"
         )
     return "\n".join(lines)
