@@ -6,12 +6,17 @@ not against ``ALLOWED_HOSTS``, so a wildcard host setting never opens the socket
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "livinglab.settings.dev")
 
-# Django must be set up before the consumers (and the models they import) are loaded.
-django_asgi_app = get_asgi_application()
+# Django must be set up before the consumers (and the models they import) are loaded. Then Django's ASGI
+# handler, as get_asgi_application() makes it, with its middleware chain built for synchronous views.
+django.setup(set_prefix=False)
+
+from livinglab.asgi_handler import SyncChainASGIHandler  # noqa: E402
+
+django_asgi_app = SyncChainASGIHandler()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

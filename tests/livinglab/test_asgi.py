@@ -1,10 +1,14 @@
 """The ASGI application routes HTTP to Django and checks WebSocket origins against an allow-list."""
 
+import asyncio
+
 import pytest
 from channels.routing import ProtocolTypeRouter
 from channels.testing import HttpCommunicator
+from django.core.handlers.asgi import ASGIHandler
 
 from livinglab.asgi import application
+from livinglab.asgi_handler import SyncChainASGIHandler
 
 
 def test_application_is_a_protocol_router():
@@ -18,3 +22,70 @@ async def test_http_goes_through_django():
     communicator = HttpCommunicator(application, "GET", "/accounts/login/", headers=[(b"host", b"testserver")])
     response = await communicator.get_response()
     assert response["status"] == 200
+
+
+# --- the middleware chain runs in the request's thread in one crossing (livinglab/asgi_handler.py) -------
+
+
+@pytest.fixture
+def crossings(monkeypatch):
+    """How often a request crossed from its thread back to the event loop (asgiref's AsyncToSync)."""
+    from asgiref import sync
+
+    counted = {"to_loop": 0}
+    original = sync.AsyncToSync.__call__
+
+    def counting(self, *args, **kwargs):
+        counted["to_loop"] += 1
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(sync.AsyncToSync, "__call__", counting)
+    return counted
+
+
+def test_the_http_handler_builds_its_chain_for_synchronous_views():
+    handler = application.application_mapping["http"]
+    assert not asyncio.iscoroutinefunction(handler._middleware_chain)
+    # process_view hooks (CSRF, consent) are plain methods, not coroutines wrapped around a thread each.
+    assert handler._view_middleware
+    assert not any(asyncio.iscoroutinefunction(hook) for hook in handler._view_middleware)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.asyncio
+async def test_a_request_never_goes_back_to_the_event_loop_inside_the_chain(crossings):
+    communicator = HttpCommunicator(application, "GET", "/accounts/login/", headers=[(b"host", b"testserver")])
+    response = await communicator.get_response()
+    assert response["status"] == 200
+    assert crossings["to_loop"] == 0
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.asyncio
+async def test_djangos_own_handler_went_back_to_the_loop_for_the_same_request(crossings):
+    # The comparison the test above rests on: the stock handler adapts the chain around its async core.
+    communicator = HttpCommunicator(ASGIHandler(), "GET", "/accounts/login/", headers=[(b"host", b"testserver")])
+    response = await communicator.get_response()
+    assert response["status"] == 200
+    assert crossings["to_loop"] >= 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.asyncio
+async def test_process_view_hooks_and_errors_still_answer_through_asgi():
+    # CSRF's process_view refuses a post without a token; a missing page is the site's 404.
+    post = HttpCommunicator(application, "POST", "/proposals/1/vote/", headers=[(b"host", b"testserver")])
+    assert (await post.get_response())["status"] == 403
+    missing = HttpCommunicator(application, "GET", "/no-such-page-here/", headers=[(b"host", b"testserver")])
+    assert (await missing.get_response())["status"] == 404
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.asyncio
+async def test_an_async_view_still_runs_through_the_synchronous_chain(settings):
+    settings.ROOT_URLCONF = "tests.livinglab.async_view_urls"
+    handler = SyncChainASGIHandler()
+    communicator = HttpCommunicator(handler, "GET", "/async-view/", headers=[(b"host", b"testserver")])
+    response = await communicator.get_response()
+    assert response["status"] == 200
+    assert response["body"] == b"awaited"
