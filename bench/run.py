@@ -377,6 +377,31 @@ def start_server(kind: str, workers: int, env: dict, log: Path) -> tuple[subproc
     return process, port
 
 
+def cpu_seconds(matches) -> float:
+    """User and system CPU seconds of the running processes whose (pid, parent pid, command line) ``matches``."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if matches(int(pid), int(fields[1]), command):
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def server_cpu(process: subprocess.Popen) -> float:
+    """The server's CPU seconds: its own process and its workers (one level of children, as both servers run)."""
+    return cpu_seconds(lambda pid, parent, _command: process.pid in (pid, parent))
+
+
+def postgres_cpu() -> float:
+    """CPU seconds of every PostgreSQL process on this machine (the run's own are the busy ones)."""
+    return cpu_seconds(lambda _pid, _parent, command: command.startswith("postgres"))
+
+
 def stop_server(process: subprocess.Popen) -> None:
     process.terminate()
     try:
@@ -399,11 +424,13 @@ def sessions_for(user_ids: list[int]) -> list[str]:
     return sessions
 
 
-def vote_load(port: int, sessions: list[str], proposals: list[int], seconds: float) -> dict:
+def vote_load(port: int, sessions: list[str], proposals: list[int], seconds: float, measure=()) -> dict:
     """Each client (one session, one keep-alive connection) votes on proposals it has not voted on yet.
 
     Every client first loads a vote panel twice (imports, templates and pooled connections warm up in
-    every worker); the clock starts when all are ready.
+    every worker); the clock starts when all are ready. With ``measure=(server process,)`` it also says
+    where the CPU went while the clients voted: the server's processes, PostgreSQL's and the clients' own,
+    each in milliseconds per vote answered 200.
     """
     latencies: list[float] = []
     statuses: dict[str, int] = {}
@@ -466,16 +493,22 @@ def vote_load(port: int, sessions: list[str], proposals: list[int], seconds: flo
         thread.start()
     ready.wait()
     started = stop_at[0] - seconds
+    cpu_before = (server_cpu(measure[0]), postgres_cpu(), time.process_time()) if measure else None
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - started
     ok = statuses.get("200", 0)
-    return {
+    result = {
         "votes_per_s": round(ok / elapsed, 1),
         "p50": p50_p95(latencies)[0] if latencies else None,
         "p95": p50_p95(latencies)[1] if latencies else None,
         "statuses": dict(sorted(statuses.items())),
     }
+    if cpu_before and ok:
+        after = (server_cpu(measure[0]), postgres_cpu(), time.process_time())
+        server, postgres, clients = (round((b - a) * 1000 / ok, 2) for a, b in zip(cpu_before, after, strict=True))
+        result["cpu_ms_per_vote"] = {"server": server, "postgres": postgres, "clients": clients}
+    return result
 
 
 def vote_floor(database_url: str, users: list[int], proposals: list[int], clients: int, seconds: float) -> dict:
@@ -716,7 +749,7 @@ def measure_votes(args, database_url: str, env: dict, directory: Path, size: int
             sessions = sessions_for(users)
             process, port = start_server(kind, args.workers, env, directory / f"{kind}.log")
             try:
-                project = vote_load(port, sessions, open_ids, args.vote_seconds)
+                project = vote_load(port, sessions, open_ids, args.vote_seconds, measure=(process,))
             finally:
                 stop_server(process)
             wrong = counts_exact()
@@ -736,6 +769,7 @@ def measure_votes(args, database_url: str, env: dict, directory: Path, size: int
                 "ratio_sql": (
                     round(sql_floor["votes_per_s"] / project["votes_per_s"], 2) if project["votes_per_s"] else None
                 ),
+                "cpu_ms_per_vote": project.get("cpu_ms_per_vote"),
                 "counts_wrong": wrong,
                 "votes_recorded": recorded,
                 "load": round((load + os.getloadavg()[0]) / 2, 2),
@@ -744,7 +778,7 @@ def measure_votes(args, database_url: str, env: dict, directory: Path, size: int
             print(
                 f"  {row['job']:<36} {project['votes_per_s']:7.1f}/s p95 {project['p95']}  floor {floor['votes_per_s']}/s "
                 f"p95 {floor['p95']}  ×{row['ratio']}  its SQL {sql_floor['votes_per_s']}/s ×{row['ratio_sql']}  "
-                f"{project['statuses']}  recorded {recorded}  wrong counts {wrong}  "
+                f"CPU ms/vote {project.get('cpu_ms_per_vote')}  {project['statuses']}  recorded {recorded}  wrong counts {wrong}  "
                 f"load {row['load']}",
                 file=sys.stderr,
                 flush=True,
@@ -770,14 +804,17 @@ def table(results: dict) -> str:
     lines += [
         "",
         "| job | proposals | project votes/s | p95 (ms) | floor votes/s (psycopg) | floor p95 | × "
-        "| its SQL votes/s | × its SQL | answered 200 | votes recorded | counts wrong | load |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| its SQL votes/s | × its SQL | CPU ms/vote: server, PostgreSQL | answered 200 | votes recorded "
+        "| counts wrong | load |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in results["votes"]:
         lines.append(
             f"| {row['job']} | {row['size']:,} | {row['project_votes_per_s']:.1f} | {row['project_p95']} "
             f"| {row['floor_votes_per_s']:.1f} | {row['floor_p95']} | {row['ratio']} "
-            f"| {row['sql_floor_votes_per_s']:.1f} | {row['ratio_sql']} | {row['statuses'].get('200', 0)} "
+            f"| {row['sql_floor_votes_per_s']:.1f} | {row['ratio_sql']} "
+            f"| {(row.get('cpu_ms_per_vote') or {}).get('server')}, {(row.get('cpu_ms_per_vote') or {}).get('postgres')} "
+            f"| {row['statuses'].get('200', 0)} "
             f"| {row['votes_recorded']} | {row['counts_wrong']} | {row['load']:.1f} |"
         )
     return "\n".join(lines)
@@ -796,7 +833,13 @@ def main() -> None:
     parser.add_argument("--vote-seconds", type=float, default=8)
     parser.add_argument("--clients", type=int, nargs="+", default=[8, 32])
     parser.add_argument("--servers", nargs="+", choices=list(SERVERS), default=["daphne", "gunicorn"])
-    parser.add_argument("--workers", type=int, default=2, help="worker processes of the multi-worker servers")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        # What production starts (gunicorn.conf.py): two per core, at most eight.
+        default=min(2 * (os.cpu_count() or 1), 8),
+        help="worker processes of the multi-worker servers (default: as gunicorn.conf.py, 2 per core, at most 8)",
+    )
     parser.add_argument("--skip-votes", action="store_true")
     parser.add_argument("--skip-pages", action="store_true")
     parser.add_argument(
