@@ -40,7 +40,14 @@ def pm25_series(
         values[effect_from:] = np.maximum(values[effect_from:] + effect, 0.1)
     values = np.round(values, 1)
     if stuck:
-        values[stuck[0] : stuck[1]] = values[stuck[0]]
+        first, end = stuck
+        held = values[first]
+        values[first:end] = held
+        # A reading beside the window that happens to round to the held value would make the stuck run one
+        # reading longer than the window; it is moved by the smallest step, so the fault is exactly its length.
+        for edge in (first - 1, end):
+            if 0 <= edge < count and values[edge] == held:
+                values[edge] = round(held + 0.1, 1)
     keep = np.ones(count, dtype=bool)
     if gap:
         keep[gap[0] : gap[1]] = False
