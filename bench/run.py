@@ -38,6 +38,7 @@ import tempfile
 import threading
 import time
 import uuid
+from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -511,44 +512,26 @@ def vote_load(port: int, sessions: list[str], proposals: list[int], seconds: flo
     return result
 
 
-def vote_floor(database_url: str, users: list[int], proposals: list[int], clients: int, seconds: float) -> dict:
-    """The vote's transaction by psycopg threads: insert once, count, follow; one connection per client."""
+def psycopg_votes(database_url: str, clients: int, proposals: list[int], seconds: float, vote) -> dict:
+    """``vote(connection, client, pk)`` by one psycopg thread per client, one autocommit connection each, over
+    that client's share of ``proposals`` until ``seconds`` have passed: votes/s, p50 and p95 (ms), votes made."""
     import psycopg
 
     stop_at = time.monotonic() + seconds
     latencies: list[float] = []
     lock = threading.Lock()
-    done = [0]
 
     def client(index: int):
-        user = users[index]
-        with psycopg.connect(database_url) as connection:
+        with psycopg.connect(database_url, autocommit=True) as connection:
             mine = []
             for pk in proposals[index::clients]:
                 if time.monotonic() >= stop_at:
                     break
                 started = time.perf_counter()
-                with connection.transaction():
-                    inserted = connection.execute(
-                        "INSERT INTO proposals_vote (user_id, proposal_id, created_at, channel, helped_at) "
-                        "VALUES (%s, %s, now(), 'online', '') "
-                        "ON CONFLICT DO NOTHING RETURNING id",
-                        [user, pk],
-                    ).fetchone()
-                    if inserted:
-                        connection.execute(
-                            "UPDATE proposals_proposal SET vote_count = vote_count + 1 WHERE id = %s RETURNING vote_count",
-                            [pk],
-                        ).fetchone()
-                        connection.execute(
-                            "INSERT INTO notifications_follow (user_id, proposal_id, created_at) VALUES (%s, %s, now()) "
-                            "ON CONFLICT DO NOTHING",
-                            [user, pk],
-                        )
+                vote(connection, index, pk)
                 mine.append((time.perf_counter() - started) * 1000)
             with lock:
                 latencies.extend(mine)
-                done[0] += len(mine)
 
     started = time.monotonic()
     threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
@@ -558,7 +541,33 @@ def vote_floor(database_url: str, users: list[int], proposals: list[int], client
         thread.join()
     elapsed = time.monotonic() - started
     p50, p95 = p50_p95(latencies)
-    return {"votes_per_s": round(done[0] / elapsed, 1), "p50": p50, "p95": p95}
+    return {"votes_per_s": round(len(latencies) / elapsed, 1), "p50": p50, "p95": p95, "votes": len(latencies)}
+
+
+def vote_floor(database_url: str, users: list[int], proposals: list[int], clients: int, seconds: float) -> dict:
+    """The vote's transaction by psycopg threads: insert once, count, follow; one connection per client."""
+
+    def vote(connection, index: int, pk: int) -> None:
+        user = users[index]
+        with connection.transaction():
+            inserted = connection.execute(
+                "INSERT INTO proposals_vote (user_id, proposal_id, created_at, channel, helped_at) "
+                "VALUES (%s, %s, now(), 'online', '') "
+                "ON CONFLICT DO NOTHING RETURNING id",
+                [user, pk],
+            ).fetchone()
+            if inserted:
+                connection.execute(
+                    "UPDATE proposals_proposal SET vote_count = vote_count + 1 WHERE id = %s RETURNING vote_count",
+                    [pk],
+                ).fetchone()
+                connection.execute(
+                    "INSERT INTO notifications_follow (user_id, proposal_id, created_at) VALUES (%s, %s, now()) "
+                    "ON CONFLICT DO NOTHING",
+                    [user, pk],
+                )
+
+    return psycopg_votes(database_url, clients, proposals, seconds, vote)
 
 
 def capture_vote(session: str, user_pk: int, proposals: list[int]) -> tuple[int, list[tuple]]:
@@ -578,13 +587,13 @@ def capture_vote(session: str, user_pk: int, proposals: list[int]) -> tuple[int,
         captured.append((sql, tuple(params or ()), connection.in_atomic_block))
         return execute(sql, params, many, context)
 
-    for pk, wrapper in ((warm, None), (captured_pk, record)):
-        if wrapper is None:
-            response = client.post(f"/proposals/{pk}/vote/", HTTP_HX_REQUEST="true")
-        else:
-            with connection.execute_wrapper(wrapper):
-                response = client.post(f"/proposals/{pk}/vote/", HTTP_HX_REQUEST="true")
+    def post(pk: int) -> None:
+        response = client.post(f"/proposals/{pk}/vote/", HTTP_HX_REQUEST="true")
         assert response.status_code == 200 and not response.get("HX-Redirect"), (pk, response.status_code)
+
+    post(warm)
+    with connection.execute_wrapper(record):
+        post(captured_pk)
     return captured_pk, captured
 
 
@@ -599,15 +608,8 @@ def vote_sql_floor(
     """The vote's own statements (``capture_vote``) replayed by one psycopg thread per voter, each vote with
     its voter, session and proposal put in for the captured ones (and a new id for a task row), the reads in
     autocommit and the transaction as one transaction, as the site issues them."""
-    import psycopg
-
     captured_pk, statements = captured
     user_pk, session = captured_by
-    clients = len(voters)
-    stop_at = time.monotonic() + seconds
-    latencies: list[float] = []
-    lock = threading.Lock()
-    done = [0]
 
     def bound(params: tuple, voter: int, key: str, pk: int) -> tuple:
         def one(value):
@@ -627,47 +629,16 @@ def vote_sql_floor(
         else:
             runs.append((atomic, [(sql, params)]))
 
-    def execute(connection, voter: int, key: str, pk: int, sql: str, params: tuple) -> None:
-        cursor = connection.execute(sql, bound(params, voter, key, pk))
-        if cursor.description:
-            cursor.fetchall()
-
-    def client(index: int):
+    def vote(connection, index: int, pk: int) -> None:
         voter, key = voters[index]
-        with psycopg.connect(database_url, autocommit=True) as connection:
-            mine = []
-            for pk in proposals[index::clients]:
-                if time.monotonic() >= stop_at:
-                    break
-                started = time.perf_counter()
-                for atomic, run in runs:
-                    if atomic:
-                        with connection.transaction():
-                            for sql, params in run:
-                                execute(connection, voter, key, pk, sql, params)
-                    else:
-                        for sql, params in run:
-                            execute(connection, voter, key, pk, sql, params)
-                mine.append((time.perf_counter() - started) * 1000)
-            with lock:
-                latencies.extend(mine)
-                done[0] += len(mine)
+        for atomic, run in runs:
+            with connection.transaction() if atomic else nullcontext():
+                for sql, params in run:
+                    cursor = connection.execute(sql, bound(params, voter, key, pk))
+                    if cursor.description:
+                        cursor.fetchall()
 
-    started = time.monotonic()
-    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.monotonic() - started
-    p50, p95 = p50_p95(latencies)
-    return {
-        "votes_per_s": round(done[0] / elapsed, 1),
-        "p50": p50,
-        "p95": p95,
-        "statements": len(statements),
-        "votes": done[0],
-    }
+    return {**psycopg_votes(database_url, len(voters), proposals, seconds, vote), "statements": len(statements)}
 
 
 def counts_exact() -> int:

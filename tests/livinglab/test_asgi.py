@@ -76,6 +76,20 @@ async def test_process_view_hooks_and_errors_still_answer_through_asgi():
     # CSRF's process_view refuses a post without a token; a missing page is the site's 404.
     post = HttpCommunicator(application, "POST", "/proposals/1/vote/", headers=[(b"host", b"testserver")])
     assert (await post.get_response())["status"] == 403
+    # The same post with a token passes CSRF, so the 403 above was its refusal: the view itself answers, with a 404
+    # for a proposal that does not exist.
+    token = "asgichaincsrftoken0123456789abcd"
+    signed = HttpCommunicator(
+        application,
+        "POST",
+        "/proposals/1/vote/",
+        headers=[
+            (b"host", b"testserver"),
+            (b"cookie", f"csrftoken={token}".encode()),
+            (b"x-csrftoken", token.encode()),
+        ],
+    )
+    assert (await signed.get_response())["status"] == 404
     missing = HttpCommunicator(application, "GET", "/no-such-page-here/", headers=[(b"host", b"testserver")])
     assert (await missing.get_response())["status"] == 404
 
