@@ -1,23 +1,61 @@
-"""Django's ASGI handler, with the middleware chain built for the synchronous code it runs.
+"""Django's ASGI handler, with the middleware chain built for the synchronous code it runs, on a few kept threads.
 
 Every HTTP view of the site is synchronous, and so is part of its middleware (WhiteNoise, ours). Django's own
 ``ASGIHandler`` always builds the chain in async mode, so each request crossed between the event loop and its
 thread again and again: into the outer synchronous middleware, back to the loop for the URL resolution, into
 the thread for each ``process_view`` (CSRF, consent) and once more for the view; every crossing copies the
-request's context back and forth. Here the chain is built as under WSGI and runs in the request's own thread
-in one crossing. What Django's handler does around it is unchanged: reading the body, the request signals,
-one thread per request, sending the response, noticing a client that went away. An async view, if one is
-ever added, still runs: Django's synchronous path awaits it. WebSockets go to Channels and do not pass here.
-Measured on a vote: docs/benchmarks.md ("Every job at 1k, 10k and 100k, and votes beside their own SQL").
+request's context back and forth. Here the chain is built as under WSGI and runs in the request's thread in
+one crossing.
+
+Django also starts a new thread for every request (and one more to join it), and runs as many requests at once
+as arrive. Here each worker process keeps ``ASGI_REQUEST_THREADS`` threads (``WEB_THREADS``, default 2) and
+gives each request one of them for its synchronous code, as gunicorn's threaded workers do under WSGI; a
+request that finds them all busy waits on the event loop for the next one. Python runs one thread at a time,
+so more threads in one process do not serve more requests: they wait for each other, and that waiting cost a
+vote 8.5 ms of CPU with 8 at once in one process against 5.1 ms with one thread and 5.6 ms with two
+(docs/benchmarks.md). More requests at once come from more processes (``WEB_CONCURRENCY``). What Django's
+handler does around the request is unchanged: reading the body, the request signals, sending the response,
+streaming, noticing a client that went away, and every thread-sensitive call of the request going to the
+request's one thread. An async view, if one is ever added, still runs: Django's synchronous path awaits it.
+WebSockets go to Channels and do not pass here.
 """
 
-from asgiref.sync import sync_to_async
+import asyncio
+import weakref
+from concurrent.futures import ThreadPoolExecutor
+
+from asgiref.sync import ThreadSensitiveContext, sync_to_async
+from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler
 
 
 class SyncChainASGIHandler(ASGIHandler):
     def load_middleware(self, is_async=False):
         super().load_middleware(is_async=False)
+        # The threads that are free, per event loop (one in a server's worker; tests may run several in turn).
+        self._free_threads = weakref.WeakKeyDictionary()
 
     async def get_response_async(self, request):
         return await sync_to_async(self.get_response, thread_sensitive=True)(request)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
+        free = self._threads()
+        thread = await free.get()
+        try:
+            # The request's thread-sensitive calls (its middleware and view, its signals, a streamed body) all
+            # go to this one thread; a context given its executor neither starts nor joins a thread.
+            async with ThreadSensitiveContext(executor=thread):
+                await self.handle(scope, receive, send)
+        finally:
+            free.put_nowait(thread)
+
+    def _threads(self) -> asyncio.Queue:
+        loop = asyncio.get_running_loop()
+        free = self._free_threads.get(loop)
+        if free is None:
+            free = self._free_threads[loop] = asyncio.Queue()
+            for number in range(max(1, settings.ASGI_REQUEST_THREADS)):
+                free.put_nowait(ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"request-{number}"))
+        return free

@@ -103,3 +103,58 @@ async def test_an_async_view_still_runs_through_the_synchronous_chain(settings):
     response = await communicator.get_response()
     assert response["status"] == 200
     assert response["body"] == b"awaited"
+
+
+# --- each worker process keeps a few threads for requests (ASGI_REQUEST_THREADS) -----------------------------
+
+
+@pytest.fixture
+def thread_views(settings):
+    from tests.livinglab.async_view_urls import Seen
+
+    settings.ROOT_URLCONF = "tests.livinglab.async_view_urls"
+    Seen.reset()
+    return Seen
+
+
+async def _get_all(handler, paths):
+    communicators = [HttpCommunicator(handler, "GET", path, headers=[(b"host", b"testserver")]) for path in paths]
+    responses = await asyncio.gather(*(communicator.get_response(timeout=120) for communicator in communicators))
+    assert [response["status"] for response in responses] == [200] * len(paths)
+    return [response["body"].decode() for response in responses]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.asyncio
+async def test_requests_are_served_by_the_kept_threads_never_more_at_once(thread_views, settings):
+    settings.ASGI_REQUEST_THREADS = 2
+    names = await _get_all(SyncChainASGIHandler(), ["/thread/"] * 8)
+    # Eight requests at once, on two threads that outlive them: no thread is started for a request.
+    assert set(names) <= {"request-0_0", "request-1_0"}
+    assert thread_views.most_at_once <= 2
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.asyncio
+async def test_two_kept_threads_serve_two_requests_at_the_same_time(thread_views, settings):
+    settings.ASGI_REQUEST_THREADS = 2
+    # Each view answers once the other has arrived: with one thread at a time they could not meet.
+    assert await _get_all(SyncChainASGIHandler(), ["/meet/a/b/", "/meet/b/a/"]) == ["met", "met"]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.asyncio
+async def test_with_one_thread_requests_wait_their_turn(thread_views, settings):
+    settings.ASGI_REQUEST_THREADS = 1
+    names = await _get_all(SyncChainASGIHandler(), ["/thread/"] * 4)
+    assert set(names) == {"request-0_0"}
+    assert thread_views.most_at_once == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.asyncio
+async def test_djangos_own_handler_starts_a_thread_per_request(thread_views):
+    # What the tests above compare with: the stock handler's requests run on threads of their own, all at once.
+    names = await _get_all(ASGIHandler(), ["/thread/"] * 4)
+    assert not any(name.startswith("request-") for name in names)
+    assert len(set(names)) == 4
