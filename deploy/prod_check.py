@@ -451,6 +451,9 @@ def main() -> int:
                         hashed_static(static_root, "vendor/leaflet/leaflet.js"),
                         # Every admin page loads it (adminscripts): without it the admin's widgets do not start.
                         hashed_static(static_root, "adminscripts/admin-init.js"),
+                        # What browsers ask for beside every page: a redirect to the hashed icon, which is served.
+                        "/favicon.ico",
+                        hashed_static(static_root, "favicon.svg"),
                     ]
                     failures += [f"{run.target.name}: {failure}" for failure in served_checks(run, pages)]
         finally:

@@ -21,12 +21,13 @@ from accounts.views import (
 )
 from opendata.api import api
 
-from .views import admin_login, frontend_login, limit_password_tries
+from .views import admin_login, favicon, frontend_login, limit_password_tries
 
 # A busy database outside a view (sessions, the signed-in user) answers 503 too (livinglab/database_busy.py).
 handler500 = "livinglab.database_busy.server_error"
 
 urlpatterns = [
+    path("favicon.ico", favicon),
     # The admin signs in through allauth so that the same rate limits guard both doors; the signed-in who
     # may not use the admin get a 403 page here instead of a loop between sign-in and admin.
     path("admin/login/", admin_login, name="admin_login"),

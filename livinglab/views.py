@@ -1,4 +1,5 @@
-"""Site-wide views that belong to no app: the doors to the Wagtail admin, to private pages and their passwords."""
+"""Site-wide views that belong to no app: the doors to the Wagtail admin, to private pages and their passwords,
+and the site's icon."""
 
 from functools import wraps
 
@@ -6,6 +7,8 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.templatetags.static import static
+from django.views.decorators.cache import cache_control
 from django.utils.translation import gettext as _
 
 from . import ratelimit
@@ -18,6 +21,15 @@ def _to_sign_in(request: HttpRequest) -> HttpResponse:
     if request.GET:
         target["Location"] += "?" + request.GET.urlencode(safe="/")
     return target
+
+
+@cache_control(max_age=24 * 60 * 60, public=True)
+def favicon(request: HttpRequest) -> HttpResponse:
+    """``/favicon.ico``, which browsers and feed readers ask for whatever a page names: the site's icon.
+
+    A temporary redirect, since the icon's address holds its content's hash in production.
+    """
+    return redirect(static("favicon.svg"))
 
 
 def admin_login(request: HttpRequest) -> HttpResponse:

@@ -54,3 +54,11 @@ def test_pages_render_with_collected_manifest_static(client, tmp_path, settings)
             hashed = re.findall(r"/static/css/site\.([0-9a-f]{12})\.css", response.content.decode())
             assert hashed, "the stylesheet is linked by its hashed name"
             assert (tmp_path / "static" / "css" / f"site.{hashed[0]}.css").exists()
+            icon = re.findall(r'<link rel="icon" href="(/static/favicon\.[0-9a-f]{12}\.svg)"', response.content.decode())
+            assert icon, "every page names the site's icon by its hashed name"
+        # What browsers ask for whatever a page names: a redirect to the same hashed icon, kept for a day.
+        response = client.get("/favicon.ico")
+        assert response.status_code == 302
+        assert response["Location"] == icon[0]
+        assert "max-age=86400" in response["Cache-Control"]
+        assert (tmp_path / "static" / icon[0].removeprefix("/static/")).exists()
