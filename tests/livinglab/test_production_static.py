@@ -54,7 +54,9 @@ def test_pages_render_with_collected_manifest_static(client, tmp_path, settings)
             hashed = re.findall(r"/static/css/site\.([0-9a-f]{12})\.css", response.content.decode())
             assert hashed, "the stylesheet is linked by its hashed name"
             assert (tmp_path / "static" / "css" / f"site.{hashed[0]}.css").exists()
-            icon = re.findall(r'<link rel="icon" href="(/static/favicon\.[0-9a-f]{12}\.svg)"', response.content.decode())
+            icon = re.findall(
+                r'<link rel="icon" href="(/static/favicon\.[0-9a-f]{12}\.svg)"', response.content.decode()
+            )
             assert icon, "every page names the site's icon by its hashed name"
         # What browsers ask for whatever a page names: a redirect to the same hashed icon, kept for a day.
         response = client.get("/favicon.ico")
