@@ -1,10 +1,11 @@
 """Views for tests/livinglab/test_asgi.py: an async view the synchronous chain must still await, and synchronous
-views that say which thread served them, how many ran at once, and whether two requests were served together."""
+views that say which thread served them, how many ran at once, whether two requests were served together, and
+when a streamed body was sent."""
 
 import asyncio
 import threading
 
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import path
 
 
@@ -21,12 +22,14 @@ class Seen:
     most_at_once = 0
     threads: set[str] = set()
     arrived: dict[str, threading.Event] = {}
+    events: list[str] = []
 
     @classmethod
     def reset(cls):
         cls.running = cls.most_at_once = 0
         cls.threads = set()
         cls.arrived = {"a": threading.Event(), "b": threading.Event()}
+        cls.events = []
 
 
 def thread_view(request):
@@ -47,7 +50,17 @@ def meet_view(request, me, other):
     return HttpResponse(b"met" if Seen.arrived[other].wait(timeout=60) else b"alone")
 
 
+def streamed_view(request):
+    def body():
+        for part in ("one ", "two"):
+            Seen.events.append(f"sent {part.strip()}")
+            yield part
+
+    return StreamingHttpResponse(body())
+
+
 urlpatterns = [
+    path("streamed/", streamed_view),
     path("async-view/", async_view),
     path("thread/", thread_view),
     path("meet/<str:me>/<str:other>/", meet_view),

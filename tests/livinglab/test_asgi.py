@@ -1,6 +1,7 @@
 """The ASGI application routes HTTP to Django and checks WebSocket origins against an allow-list."""
 
 import asyncio
+import threading
 
 import pytest
 from channels.routing import ProtocolTypeRouter
@@ -158,3 +159,97 @@ async def test_djangos_own_handler_starts_a_thread_per_request(thread_views):
     names = await _get_all(ASGIHandler(), ["/thread/"] * 4)
     assert not any(name.startswith("request-") for name in names)
     assert len(set(names)) == 4
+
+
+# --- the request's synchronous part crosses into its thread once (SyncChainASGIHandler.respond) -------------
+
+
+@pytest.fixture
+def crossings_into_threads(monkeypatch):
+    from asgiref import sync
+
+    counted = {"to_thread": 0}
+    original = sync.SyncToAsync.__call__
+
+    async def counting(self, *args, **kwargs):
+        counted["to_thread"] += 1
+        return await original(self, *args, **kwargs)
+
+    monkeypatch.setattr(sync.SyncToAsync, "__call__", counting)
+    return counted
+
+
+@pytest.fixture
+def request_signals(thread_views):
+    from django.core.signals import request_finished, request_started
+
+    def started(**kwargs):
+        thread_views.events.append(f"started on {threading.current_thread().name}")
+
+    def finished(**kwargs):
+        thread_views.events.append(f"finished on {threading.current_thread().name}")
+
+    request_started.connect(started)
+    request_finished.connect(finished)
+    yield thread_views.events
+    request_started.disconnect(started)
+    request_finished.disconnect(finished)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.asyncio
+async def test_a_request_crosses_into_its_thread_once(crossings_into_threads):
+    communicator = HttpCommunicator(application, "GET", "/accounts/login/", headers=[(b"host", b"testserver")])
+    assert (await communicator.get_response())["status"] == 200
+    assert crossings_into_threads["to_thread"] == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.asyncio
+async def test_djangos_own_handler_crosses_three_times_for_the_same_request(crossings_into_threads):
+    # The signal that starts the request, the middleware and view, and closing the response: one crossing each.
+    communicator = HttpCommunicator(ASGIHandler(), "GET", "/accounts/login/", headers=[(b"host", b"testserver")])
+    assert (await communicator.get_response())["status"] == 200
+    assert crossings_into_threads["to_thread"] >= 3
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.asyncio
+async def test_a_request_starts_and_finishes_once_in_its_own_thread(request_signals):
+    assert await _get_all(SyncChainASGIHandler(), ["/thread/"]) == ["request-0_0"]
+    assert request_signals == ["started on request-0_0", "finished on request-0_0"]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.asyncio
+# Django warns that it reads a synchronous iterator whole before sending it: what this view means to be.
+@pytest.mark.filterwarnings("ignore:StreamingHttpResponse must consume synchronous iterators")
+async def test_a_streamed_body_finishes_the_request_after_it_is_sent(request_signals):
+    from asgiref.testing import ApplicationCommunicator
+
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/streamed/",
+        "query_string": b"",
+        "headers": [(b"host", b"testserver")],
+    }
+    communicator = ApplicationCommunicator(SyncChainASGIHandler(), scope)
+    await communicator.send_input({"type": "http.request", "body": b""})
+    start = await communicator.receive_output(timeout=60)
+    assert start["status"] == 200
+    body = b""
+    while True:
+        # The last message of a streamed body may carry no body at all (which Channels' HttpCommunicator rejects).
+        message = await communicator.receive_output(timeout=60)
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            break
+    await communicator.wait(timeout=60)
+    assert body == b"one two"
+    assert request_signals == [
+        "started on request-0_0",
+        "sent one",
+        "sent two",
+        "finished on request-0_0",
+    ]
