@@ -110,6 +110,6 @@ class SyncChainASGIHandler(ASGIHandler):
         free = self._free_threads.get(loop)
         if free is None:
             free = self._free_threads[loop] = asyncio.Queue()
-            for number in range(max(1, settings.ASGI_REQUEST_THREADS)):
+            for number in range(settings.ASGI_REQUEST_THREADS):
                 free.put_nowait(ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"request-{number}"))
         return free

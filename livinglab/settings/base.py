@@ -131,7 +131,7 @@ SIGNED_OUT_PAGE_VARIES_ON = ["accounts.reading.page_variant"]
 ASGI_APPLICATION = "livinglab.asgi.application"
 # Threads per server process that run requests' synchronous code (middleware and views); a request waits for a
 # free one. More requests at once come from more processes (WEB_CONCURRENCY): livinglab/asgi_handler.py.
-ASGI_REQUEST_THREADS = env_int("WEB_THREADS", 2)
+ASGI_REQUEST_THREADS = env_int("WEB_THREADS", 2, minimum=1)
 WSGI_APPLICATION = "livinglab.wsgi.application"
 
 DATABASES = {"default": database_from_env(BASE_DIR / "db.sqlite3")}

@@ -28,8 +28,11 @@ def _env_number(name: str, default, *, parse, kind: str):
         raise ImproperlyConfigured(f"{name} must be {kind}, got {value!r}") from exc
 
 
-def env_int(name: str, default: int) -> int:
-    return _env_number(name, default, parse=int, kind="an integer")
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    number = _env_number(name, default, parse=int, kind="an integer")
+    if minimum is not None and number < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {number}")
+    return number
 
 
 def env_list(name: str, default: list[str] | None = None) -> list[str]:

@@ -40,14 +40,25 @@ def test_check_deploy_passes_with_production_settings():
         ({"DJANGO_SECRET_KEY": "short", "DJANGO_ALLOWED_HOSTS": "lab.example.kr"}, "DJANGO_SECRET_KEY"),
         ({"DJANGO_SECRET_KEY": GOOD_KEY}, "DJANGO_ALLOWED_HOSTS"),
         ({"DJANGO_SECRET_KEY": GOOD_KEY, "DJANGO_ALLOWED_HOSTS": "*"}, "DJANGO_ALLOWED_HOSTS"),
+        # A web process with no thread for requests would take connections and answer none.
+        ({"DJANGO_SECRET_KEY": GOOD_KEY, "DJANGO_ALLOWED_HOSTS": "lab.example.kr", "WEB_THREADS": "0"}, "WEB_THREADS"),
+        (
+            {"DJANGO_SECRET_KEY": GOOD_KEY, "DJANGO_ALLOWED_HOSTS": "lab.example.kr", "WEB_THREADS": "two"},
+            "WEB_THREADS",
+        ),
     ],
-    ids=["no-key", "short-key", "no-hosts", "wildcard-host"],
+    ids=["no-key", "short-key", "no-hosts", "wildcard-host", "no-request-threads", "threads-not-a-number"],
 )
 def test_production_refuses_to_start_unsafely(env, message):
     result = _manage("check", **env)
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert message in result.stderr
+
+
+def test_one_request_thread_per_process_is_allowed():
+    result = _manage("check", DJANGO_SECRET_KEY=GOOD_KEY, DJANGO_ALLOWED_HOSTS="lab.example.kr", WEB_THREADS="1")
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_production_refuses_demo_accounts():
