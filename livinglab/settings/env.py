@@ -95,8 +95,9 @@ def sqlite_options() -> dict:
 def postgresql_options() -> dict:
     """psycopg's connection pool per process, a lock timeout and JIT off, all set from the environment.
 
-    Under ASGI every concurrent request runs in its own thread with its own connection; without a pool
-    (or with persistent connections) their number follows the load until PostgreSQL refuses clients.
+    Under ASGI each request runs in a thread with its own connection: one of the process's ``WEB_THREADS`` kept
+    threads for HTTP, and other threads for the WebSocket consumers' database calls; without a pool (or with
+    persistent connections) their number follows those threads, not a limit PostgreSQL can plan for.
     The pool caps each process at DATABASE_POOL_MAX_SIZE; a request that waits longer than
     DATABASE_POOL_TIMEOUT for one, or for a row lock longer than DATABASE_LOCK_TIMEOUT_MS, gets a 503.
     """

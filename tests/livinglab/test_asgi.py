@@ -1,4 +1,5 @@
-"""The ASGI application routes HTTP to Django and checks WebSocket origins against an allow-list."""
+"""The ASGI application routes HTTP to Django and checks WebSocket origins against an allow-list; its HTTP handler
+runs each request on one of a few kept threads, crossing into it once (livinglab/asgi_handler.py)."""
 
 import asyncio
 import threading
