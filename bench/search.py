@@ -107,6 +107,7 @@ def make_text(rng: random.Random) -> tuple[str, str]:
 
 
 def populate(count: int, seed: int = 7) -> None:
+    # Imported here, as in serialisation_rate(): both run after run() has set Django up with the chosen settings.
     from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import make_password
     from django.utils import timezone

@@ -100,15 +100,20 @@ def run(args, server_url: str, readings) -> None:
     import django
 
     django.setup()
+    # Imported after django.setup(): the models need the app registry, and the settings are chosen by main().
+    from django.core.cache import cache
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
+    from django.test.utils import CaptureQueriesContext
 
     call_command("migrate", verbosity=0)
     from home import demo as home_demo
     from pilots.models import PilotIndexPage, PilotPage
     from proposals.models import Area, Category
     from sensors import pulls, rollups
+    from sensors.evidence import evidence
+    from sensors.generate import pm25_series
     from sensors.ingest import ingest
     from sensors.models import DataStream, PilotEvidence, Reading, SensorSite, SiteRole, Source
 
@@ -185,7 +190,6 @@ def run(args, server_url: str, readings) -> None:
     print(f"readings stored: {Reading.objects.count():,}")
 
     # 3. A pilot page with 24 sites and --year-days of data (stored directly: setup, not measured).
-    from sensors.generate import pm25_series
 
     page = make_pilot("page")
     page_streams = make_streams(page, 24, "p")
@@ -202,9 +206,6 @@ def run(args, server_url: str, readings) -> None:
     PilotEvidence.objects.create(
         pilot=page, pilot_start=(START + datetime.timedelta(days=args.year_days // 2)).date(), baseline_days=90
     )
-    from django.core.cache import cache
-
-    from sensors.evidence import evidence
 
     cold = []
     for _ in range(5):
@@ -219,7 +220,6 @@ def run(args, server_url: str, readings) -> None:
     client = Client(HTTP_HOST="localhost")
     url = page.url
     client.get(url)
-    from django.test.utils import CaptureQueriesContext
 
     times = []
     for _ in range(args.repeat):
