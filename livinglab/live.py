@@ -17,7 +17,7 @@ from importlib import import_module
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.template.loader import render_to_string
@@ -116,6 +116,25 @@ def broadcast(messages: list[tuple[str, dict]]) -> bool:
         logger.exception("Live update broadcast to %s failed", ", ".join(sorted({group for group, _ in messages})))
         return False
     return True
+
+
+def layer_reaches_other_processes() -> bool:
+    """Whether a message sent from another process (the task worker) reaches this site's sockets.
+
+    Not with the in-memory layer of the embedded default: each process has its own, so a push sent by the worker
+    of ``make run`` reaches no socket of its web server.
+    """
+    layer = get_channel_layer()
+    return layer is not None and not isinstance(layer, InMemoryChannelLayer)
+
+
+def enqueue_push(task, *args) -> None:
+    """Enqueue ``task``, whose work ends in a broadcast, for the task worker; where the worker's broadcast would
+    reach no socket (``layer_reaches_other_processes``), run it here instead, in the process serving them."""
+    if layer_reaches_other_processes():
+        task.enqueue(*args)
+    else:
+        task.call(*args)
 
 
 def _run_to_the_end(function, *args) -> None:

@@ -7,6 +7,7 @@ sends e-mail is handed to the ``deliver_notifications`` task.
 import logging
 
 from livinglab.events import AFTER_COMMIT, IN_TRANSACTION, Event, subscribe
+from livinglab.live import enqueue_push
 
 from . import events
 from .services import follow_automatically, follows_on_comment
@@ -41,4 +42,5 @@ def commenter_follows(event: Event) -> None:
 
 @subscribe(tuple(events.HANDLERS), phase=AFTER_COMMIT)
 def enqueue_notifications(event: Event) -> None:
-    deliver_notifications.enqueue(event.as_json())
+    # Its fan-out ends in each follower's bell, pushed live: run here where the worker's push would reach no socket.
+    enqueue_push(deliver_notifications, event.as_json())

@@ -17,6 +17,7 @@ from livinglab.events import AFTER_COMMIT, Event, subscribe
 from livinglab.live import (
     PROPOSAL_LIST_GROUP,
     broadcast,
+    enqueue_push,
     extract_element,
     proposal_group,
     push_message,
@@ -157,8 +158,8 @@ def push_vote(event: dict) -> bool:
 
 @subscribe(("proposal.voted", "proposal.unvoted"), phase=AFTER_COMMIT)
 def proposal_voted(event: Event) -> None:
-    """A vote's request only enqueues its push (``push_vote``)."""
-    push_vote.enqueue(event.as_json())
+    """A vote's request only enqueues its push (``push_vote``), where the task worker's push reaches the sockets."""
+    enqueue_push(push_vote, event.as_json())
 
 
 @subscribe("proposal.edited", phase=AFTER_COMMIT)
