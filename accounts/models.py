@@ -6,6 +6,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from livinglab.rows import PkGetManager
+
 from .phone import national_format
 
 
@@ -48,7 +50,10 @@ class AgeBand(models.TextChoices):
     FROM_75 = "75_plus", _("75 and over")
 
 
-class UserManager(BaseUserManager):
+class UserManager(PkGetManager, BaseUserManager):
+    """``User.objects.get(pk=…)``, the read of the signed-in user on every request, is compiled once
+    (``livinglab.rows``)."""
+
     use_in_migrations = True
 
     def _create_user(self, email, password, **extra_fields):

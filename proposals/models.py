@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from livinglab.rows import PkGetManager
+
 from .validators import EASY_READ_MAX_LENGTH, easy_read_lines, validate_easy_read, validate_user_text
 
 EDIT_WINDOW = timedelta(minutes=30)
@@ -237,6 +239,11 @@ class ProposalQuerySet(models.QuerySet):
         return (row[0], row[1]) if row else None
 
 
+class ProposalManager(PkGetManager, models.Manager.from_queryset(ProposalQuerySet)):
+    """``Proposal.objects.get(pk=…)``, the read a vote and every one-click action start from, is compiled once
+    (``livinglab.rows``)."""
+
+
 class Proposal(AssistedFields):
     """A local problem a resident reports, which neighbours support and the district answers."""
 
@@ -294,7 +301,7 @@ class Proposal(AssistedFields):
         help_text=_("A few short sentences in plain words, one on each line."),
     )
 
-    objects = ProposalQuerySet.as_manager()
+    objects = ProposalManager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

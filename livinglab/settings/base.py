@@ -191,6 +191,9 @@ ELASTICSEARCH_BREAKER_FAILURES = env_int("ELASTICSEARCH_BREAKER_FAILURES", 3)
 ELASTICSEARCH_BREAKER_RESET = float(env_str("ELASTICSEARCH_BREAKER_RESET", "30"))
 
 AUTH_USER_MODEL = "accounts.User"
+# Django's database sessions, read with SQL compiled once (the read every signed-in request makes).
+SESSION_ENGINE = "livinglab.sessions"
+
 AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
