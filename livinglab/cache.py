@@ -44,6 +44,11 @@ INCR_EXISTING = (
 )
 
 
+# A fixed window's counter in one round trip: created at 0 with its expiry if missing, then counted (a rate limit's
+# slot, livinglab.ratelimit). Django's add and then incr were two.
+COUNT_IN_WINDOW = "redis.call('SET', KEYS[1], 0, 'NX', 'EX', ARGV[1]) return redis.call('INCR', KEYS[1])"
+
+
 class _ReusingClient(RedisCacheClient):
     """Django's client, keeping one ``redis.Redis`` per connection pool: Django builds a new one on every call
     (a twentieth of a vote's time), although it holds no state beyond the pool. ``incr`` is one round trip."""
@@ -66,6 +71,9 @@ class _ReusingClient(RedisCacheClient):
         if value is None:
             raise ValueError(f"Key '{key}' not found.")
         return value
+
+    def count_in_window(self, key, timeout: int) -> int:
+        return self.get_client(key, write=True).eval(COUNT_IN_WINDOW, 1, key, timeout)
 
 
 class _Shared:
@@ -143,9 +151,34 @@ class FallbackRedisCache(RedisCache):
             logger.warning("Redis cache reachable again: leaving the local fallback")
 
 
-def _degrading(name: str):
-    redis_method = getattr(RedisCache, name)
-    local_method = getattr(LocMemCache, name)
+def count_in_window(cache, key: str, timeout: int, version=None) -> int:
+    """Count one more in ``key``, creating it for ``timeout`` seconds when it does not exist, atomically: one script
+    on a ``FallbackRedisCache`` (``count_in_window``), ``add`` and then ``incr`` on any other cache (the local one
+    counts under its lock)."""
+    if isinstance(cache, FallbackRedisCache):
+        return cache.count_in_window(key, timeout, version=version)
+    return _add_and_incr(cache, key, timeout, version=version)
+
+
+def _add_and_incr(cache, key: str, timeout: int, version=None) -> int:
+    for _attempt in range(3):
+        cache.add(key, 0, timeout=timeout, version=version)
+        try:
+            return cache.incr(key, version=version)
+        except ValueError:
+            # The key expired between add and incr (a window just ended): create it again.
+            continue
+    raise RuntimeError(f"could not count key {key}")
+
+
+def _redis_count_in_window(self, key: str, timeout: int, version=None) -> int:
+    key = self.make_and_validate_key(key, version=version)
+    return self._cache.count_in_window(key, max(1, int(timeout)))
+
+
+def _degrading(name: str, redis_method=None, local_method=None):
+    redis_method = redis_method or getattr(RedisCache, name)
+    local_method = local_method or getattr(LocMemCache, name)
 
     def method(self, *args, **kwargs):
         if not self.redis_is_down:
@@ -166,3 +199,4 @@ def _degrading(name: str):
 
 for _name in DEGRADING_METHODS:
     setattr(FallbackRedisCache, _name, _degrading(_name))
+FallbackRedisCache.count_in_window = _degrading("count_in_window", _redis_count_in_window, _add_and_incr)

@@ -1,8 +1,8 @@
 """Limits that hold under parallel requests: every limit takes its slot in one atomic cache step.
 
-A request *takes a slot* before it acts: ``cache.add`` creates the window's counter if it is missing and
-``cache.incr`` counts atomically (one ``INCR`` in Redis, under the cache's lock in the local cache), so
-twenty parallel requests against a limit of five see the values 1 to 20 and exactly five are let through.
+A request *takes a slot* before it acts: one atomic step creates the window's counter if it is missing and
+counts (``livinglab.cache.count_in_window``: one script in Redis, ``add`` and ``incr`` under the local cache's
+lock elsewhere), so twenty parallel requests against a limit of five see the values 1 to 20 and exactly five are let through.
 Reading first and counting on commit, as the first version did, lets every parallel request read the same
 old count.
 
@@ -28,6 +28,7 @@ from typing import NamedTuple
 
 from django.core.cache import caches
 
+from .cache import count_in_window
 from .errors import ActionRefused
 
 logger = logging.getLogger(__name__)
@@ -57,18 +58,6 @@ def _key(scope: str, identity, period: int) -> str:
     return f"ratelimit:{scope}:{identity}:{int(clock() // period)}"
 
 
-def _increment(cache, key: str, timeout: int) -> int:
-    """Atomically count one more in ``key``, creating it for ``timeout`` seconds when it does not exist."""
-    for _attempt in range(3):
-        cache.add(key, 0, timeout=timeout)
-        try:
-            return cache.incr(key)
-        except ValueError:
-            # The key expired between add and incr (a window just ended): create it again.
-            continue
-    raise RuntimeError(f"could not count rate-limit key {key}")
-
-
 @dataclass
 class Slot:
     """One use of a limit, held by an action; ``release`` gives it back when the action did not happen."""
@@ -90,7 +79,7 @@ def take(scope: str, identity, rate: str) -> Slot | None:
     parsed = parse_rate(rate)
     cache = caches[CACHE_ALIAS]
     key = _key(scope, identity, parsed.period)
-    count = _increment(cache, key, parsed.period + 5)
+    count = count_in_window(cache, key, parsed.period + 5)
     slot = Slot(key)
     if count > parsed.limit:
         slot.release()

@@ -14,6 +14,7 @@ import uuid
 import pytest
 from django.core.cache import caches
 
+from livinglab.cache import count_in_window
 from tests.conftest import skip_or_fail
 
 
@@ -131,3 +132,42 @@ def test_incr_counts_an_existing_key_in_one_round_trip_and_refuses_a_missing_one
     assert redis_cache.get("never-set") is None  # refusing did not create it
     raw = redis_cache._cache.get_client().ttl(redis_cache.make_and_validate_key("hits"))
     assert 0 < raw <= 300  # the count kept the key's expiry
+
+
+@pytest.mark.redis
+def test_a_window_counter_is_made_and_counted_in_one_round_trip(redis_cache, monkeypatch):
+    """A rate limit's slot: the counter is created with its expiry when missing and counted, in one script."""
+    commands = []
+    client = redis_cache._cache.get_client(write=True)
+    original = client.execute_command
+
+    def counted(*args, **options):
+        commands.append(args[0])
+        return original(*args, **options)
+
+    monkeypatch.setattr(client, "execute_command", counted)
+    assert [count_in_window(redis_cache, "window", 60) for _ in range(3)] == [1, 2, 3]
+    monkeypatch.undo()
+    assert commands == ["EVAL", "EVAL", "EVAL"]
+    assert redis_cache.get("window") == 3  # Django's cache reads the script's number
+    assert redis_cache.decr("window") == 2  # and a released slot gives one back
+    raw = redis_cache._cache.get_client().ttl(redis_cache.make_and_validate_key("window"))
+    assert 0 < raw <= 60
+    # An existing counter keeps its expiry; it is not pushed back by later counts.
+    redis_cache._cache.get_client().expire(redis_cache.make_and_validate_key("window"), 5)
+    assert count_in_window(redis_cache, "window", 60) == 3
+    assert 0 < redis_cache._cache.get_client().ttl(redis_cache.make_and_validate_key("window")) <= 5
+
+
+def test_a_window_counter_counts_on_the_fallback_while_redis_is_away(unreachable_cache):
+    assert [count_in_window(unreachable_cache, "window", 60) for _ in range(3)] == [1, 2, 3]
+    assert unreachable_cache.redis_is_down
+    assert unreachable_cache.fallback.get("window") == 3
+
+
+def test_a_window_counter_counts_on_any_other_cache(settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "window"}}
+    cache = caches["default"]
+    assert [count_in_window(cache, "window", 60) for _ in range(3)] == [1, 2, 3]
+    cache.delete("window")
+    assert count_in_window(cache, "window", 60) == 1
