@@ -5,7 +5,8 @@ transaction. Receivers subscribe to events by name in one of two phases:
 
 - ``IN_TRANSACTION`` receivers run at once, inside the emitter's transaction, and roll back with it. They
   are for writes that must never be lost and never wait on anything outside the database (search writes its
-  outbox row here). An exception in one of them fails the action: keep them to a few cheap queries.
+  outbox row here, and a live push its task row where the queue is a table of this database:
+  ``livinglab.live.enqueue_push_on_commit``). An exception in one of them fails the action: keep them to a few cheap queries.
 - ``AFTER_COMMIT`` receivers run once the transaction has committed, each on its own: a failure is logged
   and neither fails the request nor stops the other receivers. A rolled-back transaction runs none of them.
   They are for live pushes and for enqueueing background tasks (``django.tasks``): they must be quick.

@@ -11,6 +11,7 @@ import contextlib
 import logging
 import weakref
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from html.parser import HTMLParser
 from importlib import import_module
 
@@ -18,12 +19,15 @@ from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import InMemoryChannelLayer, get_channel_layer
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.db import DEFAULT_DB_ALIAS, router, transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.crypto import constant_time_compare
 from django.utils.translation.trans_real import get_supported_language_variant, parse_accept_lang_header
+from django_tasks_db.backend import DatabaseBackend
 
 logger = logging.getLogger(__name__)
 
@@ -135,6 +139,28 @@ def enqueue_push(task, *args) -> None:
         task.enqueue(*args)
     else:
         task.call(*args)
+
+
+def enqueue_push_on_commit(task, *args) -> None:
+    """``enqueue_push`` for the moment the caller's transaction commits; call it inside that transaction (from an
+    ``IN_TRANSACTION`` receiver).
+
+    Where the worker reads its queue from this database (``django_tasks_db``) and its push reaches the sockets, the
+    task's row is written in the caller's transaction, as an outbox: the worker sees it exactly when the
+    transaction commits and never when it rolls back, nothing is lost if the process stops between the commit and
+    an enqueue, and the action commits once instead of twice (a vote's push was a commit of its own, the largest
+    single part of a vote's time after its own transaction). Anywhere else it is enqueued, or run, after the commit.
+    """
+    if layer_reaches_other_processes() and _queued_in_this_database(task):
+        task.enqueue(*args)
+    else:
+        transaction.on_commit(partial(enqueue_push, task, *args), robust=True)
+
+
+def _queued_in_this_database(task) -> bool:
+    if not isinstance(task.get_backend(), DatabaseBackend):
+        return False
+    return router.db_for_write(apps.get_model("django_tasks_database", "DBTaskResult")) == DEFAULT_DB_ALIAS
 
 
 def _run_to_the_end(function, *args) -> None:

@@ -7,7 +7,7 @@ sends e-mail is handed to the ``deliver_notifications`` task.
 import logging
 
 from livinglab.events import AFTER_COMMIT, IN_TRANSACTION, Event, subscribe
-from livinglab.live import enqueue_push
+from livinglab.live import enqueue_push_on_commit
 
 from . import events
 from .services import follow_automatically, follows_on_comment
@@ -40,7 +40,9 @@ def commenter_follows(event: Event) -> None:
         follow_automatically(user_id=event.actor_id, proposal_id=event.proposal_id)
 
 
-@subscribe(tuple(events.HANDLERS), phase=AFTER_COMMIT)
+@subscribe(tuple(events.HANDLERS), phase=IN_TRANSACTION)
 def enqueue_notifications(event: Event) -> None:
-    # Its fan-out ends in each follower's bell, pushed live: run here where the worker's push would reach no socket.
-    enqueue_push(deliver_notifications, event.as_json())
+    # Queued in the action's own transaction where the worker reads its queue from the database; its fan-out ends
+    # in each follower's bell, pushed live, so it runs here after the commit where the worker's push would reach
+    # no socket (livinglab.live.enqueue_push_on_commit).
+    enqueue_push_on_commit(deliver_notifications, event.as_json())

@@ -13,11 +13,11 @@ from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 
-from livinglab.events import AFTER_COMMIT, Event, subscribe
+from livinglab.events import AFTER_COMMIT, IN_TRANSACTION, Event, subscribe
 from livinglab.live import (
     PROPOSAL_LIST_GROUP,
     broadcast,
-    enqueue_push,
+    enqueue_push_on_commit,
     extract_element,
     proposal_group,
     push_message,
@@ -156,10 +156,11 @@ def push_vote(event: dict) -> bool:
     return True
 
 
-@subscribe(("proposal.voted", "proposal.unvoted"), phase=AFTER_COMMIT)
+@subscribe(("proposal.voted", "proposal.unvoted"), phase=IN_TRANSACTION)
 def proposal_voted(event: Event) -> None:
-    """A vote's request only enqueues its push (``push_vote``), where the task worker's push reaches the sockets."""
-    enqueue_push(push_vote, event.as_json())
+    """A vote's request only queues its push (``push_vote``), in the vote's own transaction where the worker reads
+    its queue from the database (``enqueue_push_on_commit``)."""
+    enqueue_push_on_commit(push_vote, event.as_json())
 
 
 @subscribe("proposal.edited", phase=AFTER_COMMIT)

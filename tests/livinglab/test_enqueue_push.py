@@ -10,11 +10,14 @@ import asyncio
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.db import connection, transaction
+from django.tasks import task_backends
 from django_tasks_db.models import DBTaskResult
 
 from livinglab.live import layer_reaches_other_processes, proposal_group, user_group
 from notifications.models import Follow, Notification
 from proposals import services
+from tests.conftest import skip_or_fail
 from tests.factories import ProposalFactory, ResidentFactory
 
 IN_MEMORY = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
@@ -73,18 +76,70 @@ def test_on_the_embedded_default_a_followers_bell_is_pushed_by_the_web_process(e
     assert _queued("notifications.tasks.deliver_notifications") == 0
 
 
-@pytest.mark.redis
-@pytest.mark.django_db(transaction=True)
-def test_with_a_shared_layer_the_push_is_left_to_the_worker(settings):
-    # Redis carries a worker's messages to every web process: the request only enqueues, as production does.
+@pytest.fixture
+def shared_layer(settings):
+    # Redis carries a worker's messages to every web process, as in production.
+    if not settings.REDIS_URL:
+        skip_or_fail("needs Redis (REDIS_URL)")
     settings.CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {"hosts": [settings.REDIS_URL], "prefix": "livinglab-test-enqueue-push"},
         }
     }
-    settings.TASKS = DATABASE_TASKS
     assert layer_reaches_other_processes()
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_with_a_shared_layer_the_push_is_queued_in_the_votes_own_transaction(settings, shared_layer):
+    """The request only queues the push, as an outbox row of the vote's transaction: one commit, not two."""
+    settings.TASKS = DATABASE_TASKS
     proposal = ProposalFactory()
-    services.cast_vote(proposal, user=ResidentFactory())
+    statements = []
+
+    def record(execute, sql, params, many, context):
+        statements.append((sql, connection.in_atomic_block))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        services.cast_vote(proposal, user=ResidentFactory())
     assert _queued("proposals.live.push_vote") == 1
+    queued = [inside for sql, inside in statements if DBTaskResult._meta.db_table in sql]
+    assert queued == [True]
+    assert any("proposals_vote" in sql and inside for sql, inside in statements)
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_a_vote_rolled_back_leaves_no_push_behind(settings, shared_layer):
+    settings.TASKS = DATABASE_TASKS
+    proposal = ProposalFactory()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.cast_vote(proposal, user=ResidentFactory())
+        assert _queued("proposals.live.push_vote") == 1  # in the transaction, not yet seen by a worker
+        raise RuntimeError("the outer action failed")
+    assert _queued("proposals.live.push_vote") == 0
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_a_queue_outside_the_database_gets_the_push_after_the_commit(settings, shared_layer):
+    """A queue that is not a table of this database cannot be part of the transaction: enqueued after the commit,
+    and not at all when the vote is rolled back."""
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    backend = task_backends["default"]
+
+    def pushes():
+        return [result for result in backend.results if result.task.name == "push_vote"]
+
+    proposal = ProposalFactory()
+    with transaction.atomic():
+        services.cast_vote(proposal, user=ResidentFactory())
+        assert pushes() == []
+    assert [result.args for result in pushes()] != [] and len(pushes()) == 1
+    other = ProposalFactory()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.cast_vote(other, user=ResidentFactory())
+        raise RuntimeError("the outer action failed")
+    assert len(pushes()) == 1
