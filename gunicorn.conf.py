@@ -3,8 +3,8 @@
 ``gunicorn livinglab.asgi:application`` reads this file from the working directory (the image's /app).
 Each worker is one process with its own event loop, its own few threads for Django's synchronous views
 (``WEB_THREADS``, livinglab/asgi_handler.py) and its own psycopg pool (``DATABASE_POOL_MAX_SIZE``), so a busy
-view in one worker no longer holds up the others; daphne served one process. ``make run`` stays on a single daphne process. Why this server, and the
-measurements against daphne: docs/benchmarks.md ("bench/run").
+view in one worker no longer holds up the others; daphne served one process. ``make run`` stays on a single
+daphne process. Why this server, and the measurements against daphne: docs/benchmarks.md ("bench/run").
 
 Environment: ``WEB_CONCURRENCY`` (worker processes, default: 2 × cores, at most 8), ``PORT`` (8000),
 ``HOST`` (0.0.0.0), ``GUNICORN_TIMEOUT`` (seconds a worker may stay silent before it is replaced, 60).

@@ -2,8 +2,8 @@
 
 A request *takes a slot* before it acts: one atomic step creates the window's counter if it is missing and
 counts (``livinglab.cache.count_in_window``: one script in Redis, ``add`` and ``incr`` under the local cache's
-lock elsewhere), so twenty parallel requests against a limit of five see the values 1 to 20 and exactly five are let through.
-Reading first and counting on commit, as the first version did, lets every parallel request read the same
+lock elsewhere), so twenty parallel requests against a limit of five see the values 1 to 20 and exactly five are
+let through. Reading first and counting on commit, as the first version did, lets every parallel request read the same
 old count.
 
 Semantics, in one place:

@@ -12,15 +12,18 @@ through Django's cursor (query counting, execute wrappers and the debug log all 
 with ``Model.from_db``: the same instance, with the same converted values, as ``get()`` returns.
 
 Only plain lookups that take one value each are accepted (``field`` or ``field__exact``, ``__gt``, ``__gte``,
-``__lt``, ``__lte``), on the model's own concrete fields and not booleans; the compiled parameters are checked against the values
-they were compiled from, so a lookup compiled in any other way is refused at once instead of read wrongly. The
-caller names the lookups.
+``__lt``, ``__lte``), on the model's own concrete fields and not booleans; the compiled parameters are checked
+against the values they were compiled from, so a lookup compiled in any other way (or a manager whose queryset
+adds values of its own) is refused when first used instead of read wrongly. The caller names the lookups. The SQL
+is compiled once per database connection, so each thread's own connection converts what it read.
 
 ``PkGetManager`` is the one place this enters the ORM's own API: a model whose default manager mixes it in reads
 ``Model.objects.get(pk=…)`` this way, the call Django's authentication backends make for the signed-in user on
 every request. Anything else, including ``get()`` on a queryset, a related manager or ``db_manager()``, is the
 ORM's ordinary ``get()``.
 """
+
+import weakref
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import connections, router
@@ -36,7 +39,7 @@ class PreparedGet:
         self.manager = manager if manager is not None else model._base_manager
         self.lookups = lookups
         self.fields = [self._field(lookup) for lookup in lookups]
-        self._compiled: dict[str, tuple] = {}
+        self._compiled = weakref.WeakKeyDictionary()  # per connection: Django's connections are per thread
 
     def _field(self, lookup: str):
         name, _, kind = lookup.partition("__")
@@ -59,8 +62,7 @@ class PreparedGet:
             for field, value in zip(self.fields, values, strict=True)
         ]
 
-    def _compile(self, alias: str, values) -> tuple:
-        connection = connections[alias]
+    def _compile(self, alias: str, connection, values) -> tuple:
         queryset = (
             self.manager.get_queryset().using(alias).filter(**dict(zip(self.lookups, values, strict=True))).order_by()
         )
@@ -75,7 +77,7 @@ class PreparedGet:
         names = [column.target.attname for column in columns]
         converters = compiler.get_converters(columns)
         compiled = (sql, order, names, compiler, converters)
-        self._compiled[alias] = compiled
+        self._compiled[connection] = compiled
         return compiled
 
     def _orm_get(self, alias: str, values):
@@ -91,9 +93,9 @@ class PreparedGet:
         if any(value is None for value in values):
             # The ORM turns ``= None`` into ``IS NULL``: a query of its own, left to the ORM.
             return self._orm_get(alias, values)
-        compiled = self._compiled.get(alias) or self._compile(alias, values)
-        sql, order, names, compiler, converters = compiled
         connection = connections[alias]
+        compiled = self._compiled.get(connection) or self._compile(alias, connection, values)
+        sql, order, names, compiler, converters = compiled
         prepared = self._prepare(values, connection)
         with connection.cursor() as cursor:
             cursor.execute(sql, [prepared[index] for index in order])
@@ -110,7 +112,8 @@ class PreparedGet:
 
 class PkGetManager:
     """Mix into a model's default manager (before ``models.Manager``): ``Model.objects.get(pk=…)`` reads through
-    a ``PreparedGet`` of the manager's own queryset, and raises ``DoesNotExist`` as ``get()`` does."""
+    a ``PreparedGet`` of the manager's own queryset, and raises ``DoesNotExist`` as ``get()`` does. The manager's
+    queryset must be the model's rows as they are (a default filter with values of its own is refused)."""
 
     def get(self, *args, **kwargs):
         if args or kwargs.keys() != {"pk"} or self._db is not None or not self._is_models_own():

@@ -6,6 +6,7 @@ JSON, datetimes, booleans), the refusals, and the managers that must keep the OR
 """
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from importlib import import_module
 
@@ -13,7 +14,7 @@ import pytest
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection
+from django.db import connection, connections
 from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -219,3 +220,23 @@ def test_the_database_is_asked_each_time(django_assert_num_queries):
     with django_assert_num_queries(1):
         assert _store(store.session_key)["step"] == 2
     assert connection.vendor in {"postgresql", "sqlite"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_thread_reads_on_its_own_connection():
+    """Django's connections are per thread: the SQL is compiled per connection, and each thread's own converts."""
+    proposal = ProposalFactory()
+    reader = PreparedGet(Proposal, "pk")
+    assert reader.get(proposal.pk).pk == proposal.pk
+
+    def elsewhere():
+        try:
+            return reader.get(proposal.pk), connections["default"] in reader._compiled, len(reader._compiled)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        read, own_connection_compiled, compiled = pool.submit(elsewhere).result()
+    assert read.pk == proposal.pk and read.title == proposal.title
+    assert own_connection_compiled and compiled == 2
+    assert connections["default"] in reader._compiled
