@@ -63,10 +63,7 @@ class PreparedGet:
         ]
 
     def _compile(self, alias: str, connection, values) -> tuple:
-        queryset = (
-            self.manager.get_queryset().using(alias).filter(**dict(zip(self.lookups, values, strict=True))).order_by()
-        )
-        compiler = queryset.query.get_compiler(alias)
+        compiler = self._filtered(alias, values).order_by().query.get_compiler(alias)
         sql, params = compiler.as_sql()
         # The ORM orders keyword lookups by name; each one must have become exactly its own prepared value.
         order = sorted(range(len(self.lookups)), key=lambda index: self.lookups[index])
@@ -80,10 +77,12 @@ class PreparedGet:
         self._compiled[connection] = compiled
         return compiled
 
+    def _filtered(self, alias: str, values):
+        return self.manager.get_queryset().using(alias).filter(**dict(zip(self.lookups, values, strict=True)))
+
     def _orm_get(self, alias: str, values):
-        queryset = self.manager.get_queryset().using(alias).filter(**dict(zip(self.lookups, values, strict=True)))
         try:
-            return queryset.get()
+            return self._filtered(alias, values).get()
         except self.model.DoesNotExist:
             return None
 

@@ -112,11 +112,10 @@ def test_fallbacks_of_different_settings_are_apart(unreachable_cache, settings):
     assert other.get("key") is None
 
 
-@pytest.mark.redis
-def test_incr_counts_an_existing_key_in_one_round_trip_and_refuses_a_missing_one(redis_cache, monkeypatch):
-    redis_cache.set("hits", 5, timeout=300)
+def _record_commands(cache, monkeypatch) -> list:
+    """The names of the commands ``cache`` sends to Redis until ``monkeypatch.undo()``."""
     commands = []
-    client = redis_cache._cache.get_client(write=True)
+    client = cache._cache.get_client(write=True)
     original = client.execute_command
 
     def counted(*args, **options):
@@ -124,6 +123,13 @@ def test_incr_counts_an_existing_key_in_one_round_trip_and_refuses_a_missing_one
         return original(*args, **options)
 
     monkeypatch.setattr(client, "execute_command", counted)
+    return commands
+
+
+@pytest.mark.redis
+def test_incr_counts_an_existing_key_in_one_round_trip_and_refuses_a_missing_one(redis_cache, monkeypatch):
+    redis_cache.set("hits", 5, timeout=300)
+    commands = _record_commands(redis_cache, monkeypatch)
     assert redis_cache.incr("hits", 2) == 7
     with pytest.raises(ValueError, match="not found"):
         redis_cache.incr("never-set")
@@ -137,15 +143,7 @@ def test_incr_counts_an_existing_key_in_one_round_trip_and_refuses_a_missing_one
 @pytest.mark.redis
 def test_a_window_counter_is_made_and_counted_in_one_round_trip(redis_cache, monkeypatch):
     """A rate limit's slot: the counter is created with its expiry when missing and counted, in one script."""
-    commands = []
-    client = redis_cache._cache.get_client(write=True)
-    original = client.execute_command
-
-    def counted(*args, **options):
-        commands.append(args[0])
-        return original(*args, **options)
-
-    monkeypatch.setattr(client, "execute_command", counted)
+    commands = _record_commands(redis_cache, monkeypatch)
     assert [count_in_window(redis_cache, "window", 60) for _ in range(3)] == [1, 2, 3]
     monkeypatch.undo()
     assert commands == ["EVAL", "EVAL", "EVAL"]
