@@ -59,21 +59,33 @@ def document_urls() -> dict[str, str]:
     return {doc: pages.get(doc, {}).get("url") or url for doc, url in DOCUMENT_URLS.items()}
 
 
-def missing_documents(user) -> list[str]:
-    """The documents whose current version ``user`` has not accepted (none for visitors)."""
+def missing_documents(user, session=None) -> list[str]:
+    """The documents whose current version ``user`` has not accepted (none for visitors).
+
+    With the request's ``session`` (signed in as ``user``), a yes is also kept there: the session is read on every
+    request anyway, so the checks after the first need only the current versions (one cache read).
+    """
     if not getattr(user, "is_authenticated", False):
         return []
     cached = getattr(user, "_livinglab_missing_consents", None)
     if cached is None:
         versions = current_versions()
-        key = _consented_key(user, versions)
-        if cache.get(key):
+        marker = _versions_marker(versions)
+        if session is not None and session.get(SESSION_KEY) == marker:
             cached = []
         else:
-            accepted = set(Consent.objects.filter(user=user, document__in=versions).values_list("document", "version"))
-            cached = [doc for doc, version in versions.items() if (doc, version) not in accepted]
-            if not cached:
-                cache.set(key, True, CONSENTED_SECONDS)
+            key = _consented_key(user, versions)
+            if cache.get(key):
+                cached = []
+            else:
+                accepted = set(
+                    Consent.objects.filter(user=user, document__in=versions).values_list("document", "version")
+                )
+                cached = [doc for doc, version in versions.items() if (doc, version) not in accepted]
+                if not cached:
+                    cache.set(key, True, CONSENTED_SECONDS)
+            if not cached and session is not None:
+                session[SESSION_KEY] = marker
         user._livinglab_missing_consents = cached
     return cached
 
@@ -81,6 +93,15 @@ def missing_documents(user) -> list[str]:
 # Every post asks; once someone has accepted the current versions the answer stays yes until the versions change
 # (they are in the key), since consents are never taken back (a deleted account takes its rows and sessions).
 CONSENTED_SECONDS = 24 * 60 * 60
+
+
+# In the session: the versions its user was found to have accepted. A session belongs to one person and ends with
+# the account, and an acceptance is never taken back, so it stays true; new versions no longer match it.
+SESSION_KEY = "accounts_consented_versions"
+
+
+def _versions_marker(versions: dict[str, str]) -> str:
+    return ";".join(f"{document}={version}" for document, version in sorted(versions.items()))
 
 
 def _consented_key(user, versions: dict[str, str]) -> str:

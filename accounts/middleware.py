@@ -19,6 +19,6 @@ class ConsentMiddleware:
     def process_view(self, request, view_func, view_args, view_kwargs):
         if not getattr(request.user, "is_authenticated", False) or not posting_needs_consent(request):
             return None
-        if missing_documents(request.user):
+        if missing_documents(request.user, getattr(request, "session", None)):
             return consent_redirect(request)
         return None

@@ -8,5 +8,5 @@ worker is not part of what a request costs).
 from tests.live.server_settings import *  # noqa: F403
 
 ROOT_URLCONF = "bench.urls"
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": []}}
+TASKS = {"default": {"BACKEND": "livinglab.task_backend.DatabaseBackend", "QUEUES": []}}
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]

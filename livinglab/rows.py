@@ -1,4 +1,5 @@
-"""One row read with SQL the ORM compiled once, for the few reads every signed-in request makes.
+"""One row read, or written, with SQL the ORM compiled once, for the few rows every signed-in request reads and
+the one row a vote adds beside its own.
 
 ``Model.objects.get(...)`` builds a query, resolves its lookups and compiles it to SQL on every call. For the
 reads every signed-in request makes (its session and its user) and the proposal a vote is cast on, that work
@@ -21,12 +22,20 @@ is compiled once per database connection, so each thread's own connection conver
 ``Model.objects.get(pk=…)`` this way, the call Django's authentication backends make for the signed-in user on
 every request. Anything else, including ``get()`` on a queryset, a related manager or ``db_manager()``, is the
 ORM's ordinary ``get()``.
+
+``PreparedInsert(DBTaskResult).insert(row)`` is ``row.save(force_insert=True)`` (what ``objects.create()`` does)
+with the INSERT compiled once per connection: the same ``pre_save`` and ``post_save`` signals, the fields' own
+``pre_save`` (``auto_now_add``) and ``get_db_prep_save``, the same statement. It takes models whose rows are one
+table with no relations and nothing the database returns on insert (a UUID key set in Python, no database
+defaults), and values that are not expressions (those go to the ORM).
 """
 
 import weakref
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
-from django.db import connections, router
+from django.db import connections, router, transaction
+from django.db.models import signals
+from django.db.models.sql import InsertQuery
 
 _ONE_VALUE = {"exact", "gt", "gte", "lt", "lte"}
 
@@ -129,3 +138,52 @@ class PkGetManager:
         # A related manager (``author.proposals``) is built from this class with the relation's filter: it must
         # keep the ORM's get(). Only the manager the model itself holds under this name reads by key alone.
         return self.model._meta.managers_map.get(self.name) is self
+
+
+class PreparedInsert:
+    def __init__(self, model):
+        meta = model._meta
+        if meta.parents or meta.proxy or not meta.managed:
+            raise ImproperlyConfigured(f"PreparedInsert writes one table of its own, not {model.__name__}'s")
+        if any(field.is_relation for field in meta.local_concrete_fields):
+            raise ImproperlyConfigured(f"PreparedInsert writes rows without relations, not {model.__name__}'s")
+        self.model = model
+        self.fields = list(meta.local_concrete_fields)
+        self._compiled = weakref.WeakKeyDictionary()  # per connection, as PreparedGet
+
+    def _compile(self, alias: str, connection, instance) -> str:
+        if self.model._meta.db_returning_fields:
+            # Values the database makes (an auto-increment key, a database default) would have to be read back.
+            raise ImproperlyConfigured(f"{self.model.__name__} has columns the database fills in on insert")
+        query = InsertQuery(self.model)
+        query.insert_values(self.fields, [instance], raw=True)  # raw: the fields' pre_save has run already
+        [(sql, params)] = query.get_compiler(alias).as_sql()
+        # Each field must be one plain placeholder, in the fields' order: the values put in are exactly the params.
+        placeholders = "VALUES (" + ", ".join(["%s"] * len(self.fields)) + ")"
+        if len(params) != len(self.fields) or not sql.endswith(placeholders):
+            raise ImproperlyConfigured(f"{self.model.__name__}'s INSERT did not compile to one value per column")
+        self._compiled[connection] = sql
+        return sql
+
+    def insert(self, instance, using: str | None = None):
+        """Insert ``instance`` as a new row, as ``instance.save(force_insert=True, using=using)`` does."""
+        cls = type(instance)
+        if cls is not self.model:
+            raise TypeError(f"PreparedInsert({self.model.__name__}) cannot insert a {cls.__name__}")
+        alias = using or router.db_for_write(cls, instance=instance)
+        if any(hasattr(getattr(instance, field.attname), "resolve_expression") for field in self.fields):
+            instance.save(force_insert=True, using=alias)  # expressions are compiled with the query: the ORM's
+            return instance
+        signals.pre_save.send(sender=cls, instance=instance, raw=False, using=alias, update_fields=None)
+        meta = cls._meta
+        if getattr(instance, meta.pk.attname) is None:
+            setattr(instance, meta.pk.attname, meta.pk.get_pk_value_on_save(instance))
+        connection = connections[alias]
+        values = [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in self.fields]
+        sql = self._compiled.get(connection) or self._compile(alias, connection, instance)
+        with transaction.mark_for_rollback_on_error(using=alias), connection.cursor() as cursor:
+            cursor.execute(sql, values)
+        instance._state.adding = False
+        instance._state.db = alias
+        signals.post_save.send(sender=cls, instance=instance, created=True, update_fields=None, raw=False, using=alias)
+        return instance

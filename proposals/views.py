@@ -96,7 +96,7 @@ def participation(view):
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         refuse_if_blocked(request.user)
-        if missing_documents(request.user):
+        if missing_documents(request.user, getattr(request, "session", None)):
             return consent_redirect(request)
         return view(request, *args, **kwargs)
 

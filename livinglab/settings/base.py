@@ -166,7 +166,7 @@ else:
 # Background work (e-mail, fan-out to followers, index replay, Wagtail's index updates) goes through
 # django.tasks into the database; `manage.py db_worker --queue-name '*'` runs it (make run starts one).
 # Any queue name is accepted, and the worker takes every queue.
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": []}}
+TASKS = {"default": {"BACKEND": "livinglab.task_backend.DatabaseBackend", "QUEUES": []}}
 
 # Periodic work (livinglab/scheduler.py): the scheduler process (`manage.py run_scheduler`, make run's
 # `scheduler`) queues each task at its cron times in TIME_ZONE, and the task worker runs it. A function instead

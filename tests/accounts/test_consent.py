@@ -98,3 +98,49 @@ def test_an_accepted_version_is_remembered_until_the_versions_change(client, res
     assert proposal.comments.count() == 2
     again, asked = consent_queries("Still asked: nothing was remembered for a refusal.")
     assert asked == 1 and again["Location"].startswith(reverse("accounts:consent"))
+
+
+def test_a_yes_is_kept_in_the_session_and_new_versions_ask_again(client, resident, settings):
+    """Once found, the acceptance is kept in the person's session: later posts neither query nor read the
+    per-person cache entry. Only the current versions count: new ones no longer match what the session holds."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.consent import SESSION_KEY, _consented_key, current_versions
+
+    proposal = ProposalFactory()
+    client.force_login(resident)
+    url = reverse("proposals:comment", args=[proposal.pk])
+    assert client.post(url, {"body": "The first comment on this light."}).status_code == 302
+    assert client.session[SESSION_KEY] == ";".join(f"{d}={v}" for d, v in sorted(current_versions().items()))
+
+    cache.delete(_consented_key(resident, current_versions()))  # only the session can answer now
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(url, {"body": "A second comment, a day later."})
+    assert response.status_code == 302 and not response["Location"].startswith(reverse("accounts:consent"))
+    assert not any("accounts_consent" in query["sql"] for query in captured.captured_queries)
+    assert cache.get(_consented_key(resident, current_versions())) is None
+
+    settings.LEGAL_DOCUMENTS = {**settings.LEGAL_DOCUMENTS, "privacy": "2099-01-01"}
+    refused = client.post(url, {"body": "After the privacy notice changed."})
+    assert refused["Location"].startswith(reverse("accounts:consent"))
+    assert proposal.comments.count() == 2
+
+
+def test_the_session_s_yes_does_not_outlive_signing_out(client, resident, settings):
+    """Another person signing in on the same browser starts from a session of their own."""
+    from accounts.consent import SESSION_KEY
+    from tests.factories import ResidentFactory
+
+    proposal = ProposalFactory()
+    client.force_login(resident)
+    client.post(reverse("proposals:comment", args=[proposal.pk]), {"body": "The first comment on this light."})
+    assert SESSION_KEY in client.session
+    client.post(reverse("account_logout"))
+    other = ResidentFactory()
+    Consent.objects.filter(user=other).delete()
+    client.force_login(other)
+    assert SESSION_KEY not in client.session
+    refused = client.post(reverse("proposals:comment", args=[proposal.pk]), {"body": "Not accepted yet."})
+    assert refused["Location"].startswith(reverse("accounts:consent"))

@@ -19,4 +19,4 @@ if REDIS_URL and env_str("LIVE_CHANNEL_LAYER") == "core":  # noqa: F405
     CHANNEL_LAYERS["default"]["BACKEND"] = "channels_redis.core.RedisChannelLayer"  # noqa: F405
 # The worker test enqueues into the database as production does; other live tests run tasks in-request.
 if env_str("LIVE_TASKS") == "database":
-    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": []}}
+    TASKS = {"default": {"BACKEND": "livinglab.task_backend.DatabaseBackend", "QUEUES": []}}

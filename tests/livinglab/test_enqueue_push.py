@@ -21,7 +21,7 @@ from tests.conftest import skip_or_fail
 from tests.factories import ProposalFactory, ResidentFactory
 
 IN_MEMORY = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": []}}
+DATABASE_TASKS = {"default": {"BACKEND": "livinglab.task_backend.DatabaseBackend", "QUEUES": []}}
 
 
 def _listen(group: str) -> str:
