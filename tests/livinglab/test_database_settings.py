@@ -86,3 +86,58 @@ def test_development_allows_the_origins_of_the_address_served(monkeypatch):
     assert reloaded.CSRF_TRUSTED_ORIGINS == reloaded.WEBSOCKET_ALLOWED_ORIGINS
     assert "http://127.0.0.1:8000" not in reloaded.WEBSOCKET_ALLOWED_ORIGINS
     assert reloaded.SITE_URL == reloaded.WAGTAILADMIN_BASE_URL == "http://127.0.0.1:8200"
+
+
+def test_postgresql_binds_parameters_on_the_server_and_prepares_repeated_statements(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", POSTGRES)
+    options = database_from_env("unused")["OPTIONS"]
+    assert options["server_side_binding"] is True
+    assert options["prepare_threshold"] == 5
+    monkeypatch.setenv("DATABASE_PREPARE_THRESHOLD", "0")  # psycopg: prepare on the first run
+    assert database_from_env("unused")["OPTIONS"]["prepare_threshold"] == 0
+
+
+def test_prepared_statements_can_be_turned_off_for_a_pooler_that_cannot_keep_them(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", POSTGRES)
+    monkeypatch.setenv("DATABASE_PREPARE_THRESHOLD", "off")
+    options = database_from_env("unused")["OPTIONS"]
+    # Django's backend reads a missing prepare_threshold as psycopg's None: never prepare.
+    assert options["server_side_binding"] is True and "prepare_threshold" not in options
+    monkeypatch.setenv("DATABASE_SERVER_SIDE_BINDING", "off")
+    options = database_from_env("unused")["OPTIONS"]
+    assert "server_side_binding" not in options and "prepare_threshold" not in options
+
+
+@pytest.mark.parametrize("value", ["often", "-1"])
+def test_a_prepare_threshold_that_is_not_a_count_is_refused(monkeypatch, value):
+    monkeypatch.setenv("DATABASE_URL", POSTGRES)
+    monkeypatch.setenv("DATABASE_PREPARE_THRESHOLD", value)
+    with pytest.raises(ImproperlyConfigured, match="DATABASE_PREPARE_THRESHOLD"):
+        database_from_env("unused")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_sites_connection_prepares_a_statement_after_the_threshold():
+    """On the real server: the ORM's statement, run as often as the threshold, is then a prepared statement of
+    this connection (pg_prepared_statements), and its parameters arrive bound, not quoted into the text."""
+    from django.conf import settings
+    from django.db import connection
+
+    from accounts.models import User
+
+    threshold = settings.DATABASES["default"]["OPTIONS"]["prepare_threshold"]
+    assert connection.features.uses_server_side_binding
+    user = User.objects.create_user(email="prepared@example.org", password="x")
+
+    def prepared() -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s", ["%accounts_user%"])
+            return [row[0] for row in cursor.fetchall()]
+
+    assert prepared() == []
+    for _ in range(threshold + 1):
+        assert User.objects.filter(email="prepared@example.org").values_list("pk", flat=True).get() == user.pk
+    statements = prepared()
+    assert len(statements) == 1
+    assert "$1" in statements[0] and "prepared@example.org" not in statements[0]
