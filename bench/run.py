@@ -17,6 +17,8 @@ with 200 comments (150 top-level, 50 replies), and the demo site's pages (a pilo
   connection each: the vote's transaction alone (insert once, count, follow), and every statement one vote
   issues through the site (captured from a vote: session, user and proposal reads, the transaction, the
   task row of the live push); afterwards every proposal's ``vote_count`` is checked against its votes.
+  ``--vote-rounds`` (3) rounds, each both floors and then every server, with fresh voters; each row gives
+  the median of the rounds, and each ratio the median of a round's project over that round's floor.
 
 It prints a table (project, floor, ratio, load average) and writes JSON (``--json``, default
 ``bench/results/run-<time>.json``). The database it created is dropped at the end, and only that one.
@@ -686,6 +688,46 @@ def votes_by(user_ids: list[int]) -> int:
     return Vote.objects.filter(user_id__in=user_ids).count()
 
 
+def combine_rounds(rounds: list[dict]) -> dict:
+    """One row from rounds of (floor, its SQL floor, project): the median of each figure, each ratio the median
+    of the rounds' own ratios (a project over the floors measured beside it), and the votes answered 200,
+    recorded and wrongly counted summed over the rounds (they must agree, and be 0, in every round)."""
+
+    def median(values):
+        values = [value for value in values if value is not None]
+        return round(statistics.median(values), 2) if values else None
+
+    def ratio(floor: float, project: float):
+        return round(floor / project, 2) if project else None
+
+    projects = [r["project"] for r in rounds]
+    statuses: dict[str, int] = {}
+    for project in projects:
+        for status, count in project["statuses"].items():
+            statuses[status] = statuses.get(status, 0) + count
+    cpu = [p.get("cpu_ms_per_vote") for p in projects if p.get("cpu_ms_per_vote")]
+    ratios_sql = [ratio(r["sql_floor"]["votes_per_s"], r["project"]["votes_per_s"]) for r in rounds]
+    return {
+        "project_votes_per_s": median(p["votes_per_s"] for p in projects),
+        "project_p95": median(p["p95"] for p in projects),
+        "statuses": dict(sorted(statuses.items())),
+        "floor_votes_per_s": median(r["floor"]["votes_per_s"] for r in rounds),
+        "floor_p95": median(r["floor"]["p95"] for r in rounds),
+        "ratio": median(ratio(r["floor"]["votes_per_s"], r["project"]["votes_per_s"]) for r in rounds),
+        "sql_floor_votes_per_s": median(r["sql_floor"]["votes_per_s"] for r in rounds),
+        "sql_floor_p95": median(r["sql_floor"]["p95"] for r in rounds),
+        "sql_floor_statements": rounds[0]["sql_floor"]["statements"],
+        "ratio_sql": median(ratios_sql),
+        "rounds_ratio_sql": ratios_sql,
+        "cpu_ms_per_vote": (
+            {part: median(c[part] for c in cpu) for part in ("server", "postgres", "clients")} if cpu else None
+        ),
+        "counts_wrong": sum(r["counts_wrong"] for r in rounds),
+        "votes_recorded": sum(r["votes_recorded"] for r in rounds),
+        "rounds": len(rounds),
+    }
+
+
 def measure_votes(args, database_url: str, env: dict, directory: Path, size: int) -> list[dict]:
     from proposals.models import VOTING_STATUSES, Proposal
 
@@ -700,57 +742,64 @@ def measure_votes(args, database_url: str, env: dict, directory: Path, size: int
     open_ids = [pk for pk in open_ids if pk != captured[0]]
     for clients in args.clients:
         load = os.getloadavg()[0]
-        floor_users = fresh_voters(clients, f"floor-{size}-{clients}")
-        floor = vote_floor(database_url, floor_users, open_ids, clients, args.vote_seconds)
-        sql_users = fresh_voters(clients, f"sql-floor-{size}-{clients}")
-        sql_floor = vote_sql_floor(
-            database_url,
-            captured,
-            (capturer, capturer_session),
-            list(zip(sql_users, sessions_for(sql_users), strict=True)),
-            open_ids,
-            args.vote_seconds,
-        )
-        # Each replayed vote must be a vote: the voter and proposal were put in where the captured ones were.
-        replayed = votes_by(sql_users)
-        if replayed != sql_floor["votes"]:
-            raise SystemExit(f"the replayed vote SQL recorded {replayed} votes for {sql_floor['votes']} replayed")
+        # Rounds, each measuring both floors and then every server in turn with fresh voters: a project's figure
+        # is set beside the floors of its own round (the machine's speed drifts between rounds by as much as
+        # the difference being measured), and the row gives the median of the rounds.
+        rounds: dict[str, list[dict]] = {kind: [] for kind in args.servers}
+        for round_ in range(args.vote_rounds):
+            tag = f"{size}-{clients}-r{round_}"
+            floor = vote_floor(
+                database_url, fresh_voters(clients, f"floor-{tag}"), open_ids, clients, args.vote_seconds
+            )
+            sql_users = fresh_voters(clients, f"sql-floor-{tag}")
+            sql_floor = vote_sql_floor(
+                database_url,
+                captured,
+                (capturer, capturer_session),
+                list(zip(sql_users, sessions_for(sql_users), strict=True)),
+                open_ids,
+                args.vote_seconds,
+            )
+            # Each replayed vote must be a vote: the voter and proposal were put in where the captured ones were.
+            replayed = votes_by(sql_users)
+            if replayed != sql_floor["votes"]:
+                raise SystemExit(f"the replayed vote SQL recorded {replayed} votes for {sql_floor['votes']} replayed")
+            for kind in args.servers:
+                users = fresh_voters(clients, f"{kind}-{tag}")
+                sessions = sessions_for(users)
+                process, port = start_server(kind, args.workers, env, directory / f"{kind}.log")
+                try:
+                    project = vote_load(port, sessions, open_ids, args.vote_seconds, measure=(process,))
+                finally:
+                    stop_server(process)
+                rounds[kind].append(
+                    {
+                        "floor": floor,
+                        "sql_floor": sql_floor,
+                        "project": project,
+                        "counts_wrong": counts_exact(),
+                        "votes_recorded": votes_by(users),
+                    }
+                )
+                print(
+                    f"  round {round_ + 1}: {kind} {project['votes_per_s']}/s, floor {floor['votes_per_s']}/s, "
+                    f"its SQL {sql_floor['votes_per_s']}/s, CPU ms/vote {project.get('cpu_ms_per_vote')}",
+                    file=sys.stderr,
+                    flush=True,
+                )
         for kind in args.servers:
-            users = fresh_voters(clients, f"{kind}-{size}-{clients}")
-            sessions = sessions_for(users)
-            process, port = start_server(kind, args.workers, env, directory / f"{kind}.log")
-            try:
-                project = vote_load(port, sessions, open_ids, args.vote_seconds, measure=(process,))
-            finally:
-                stop_server(process)
-            wrong = counts_exact()
-            recorded = votes_by(users)
             row = {
                 "job": f"vote, {clients} clients, {kind}" + (f" ×{args.workers}" if kind != "daphne" else ""),
                 "size": size,
-                "project_votes_per_s": project["votes_per_s"],
-                "project_p95": project["p95"],
-                "statuses": project["statuses"],
-                "floor_votes_per_s": floor["votes_per_s"],
-                "floor_p95": floor["p95"],
-                "ratio": round(floor["votes_per_s"] / project["votes_per_s"], 2) if project["votes_per_s"] else None,
-                "sql_floor_votes_per_s": sql_floor["votes_per_s"],
-                "sql_floor_p95": sql_floor["p95"],
-                "sql_floor_statements": sql_floor["statements"],
-                "ratio_sql": (
-                    round(sql_floor["votes_per_s"] / project["votes_per_s"], 2) if project["votes_per_s"] else None
-                ),
-                "cpu_ms_per_vote": project.get("cpu_ms_per_vote"),
-                "counts_wrong": wrong,
-                "votes_recorded": recorded,
+                **combine_rounds(rounds[kind]),
                 "load": round((load + os.getloadavg()[0]) / 2, 2),
             }
             rows.append(row)
             print(
-                f"  {row['job']:<36} {project['votes_per_s']:7.1f}/s p95 {project['p95']}  floor {floor['votes_per_s']}/s "
-                f"p95 {floor['p95']}  ×{row['ratio']}  its SQL {sql_floor['votes_per_s']}/s ×{row['ratio_sql']}  "
-                f"CPU ms/vote {project.get('cpu_ms_per_vote')}  {project['statuses']}  recorded {recorded}  wrong counts {wrong}  "
-                f"load {row['load']}",
+                f"  {row['job']:<36} {row['project_votes_per_s']:7.1f}/s p95 {row['project_p95']}  "
+                f"floor {row['floor_votes_per_s']}/s ×{row['ratio']}  its SQL {row['sql_floor_votes_per_s']}/s "
+                f"×{row['ratio_sql']} (rounds {row['rounds_ratio_sql']})  CPU ms/vote {row['cpu_ms_per_vote']}  "
+                f"{row['statuses']}  recorded {row['votes_recorded']}  wrong counts {row['counts_wrong']}  load {row['load']}",
                 file=sys.stderr,
                 flush=True,
             )
@@ -788,6 +837,9 @@ def table(results: dict) -> str:
             f"| {row['statuses'].get('200', 0)} "
             f"| {row['votes_recorded']} | {row['counts_wrong']} | {row['load']:.1f} |"
         )
+    if results["votes"]:
+        rounds = results["votes"][0].get("rounds", 1)
+        lines += ["", f"Votes: the median of {rounds} rounds (answered 200, recorded and counts wrong: their sum)."]
     return "\n".join(lines)
 
 
@@ -803,6 +855,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=15, help="timed requests per page (after 2 warm-ups)")
     parser.add_argument("--vote-seconds", type=float, default=8)
     parser.add_argument("--clients", type=int, nargs="+", default=[8, 32])
+    parser.add_argument(
+        "--vote-rounds",
+        type=int,
+        default=3,
+        help="rounds of votes per client count (floors, then each server); rows give the median (default 3)",
+    )
     parser.add_argument("--servers", nargs="+", choices=list(SERVERS), default=["daphne", "gunicorn"])
     parser.add_argument(
         "--workers",
