@@ -883,6 +883,8 @@ def main() -> None:
         "--database-prefix", default="ll_bench_run", help="name of the database it creates: <prefix>_<random>"
     )
     args = parser.parse_args()
+    if args.vote_rounds < 1:
+        parser.error("--vote-rounds must be at least 1")
 
     directory = Path(tempfile.mkdtemp(prefix="bench-run-"))
     try:
