@@ -377,7 +377,29 @@ def start_server(kind: str, workers: int, env: dict, log: Path) -> tuple[subproc
             SERVERS[kind](port, workers), cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
         )
     wait_for_port(port, process=process, log=log, timeout=600)  # Django boots slowly on a busy machine
+    # The port opens when gunicorn's master binds it, before its workers have imported the site: a worker still
+    # booting while the clients vote spends its seconds of CPU inside the measurement, beside the workers serving.
+    expected = workers if kind != "daphne" else 0
+    wait_until_idle(
+        cpu=lambda: server_cpu(process),
+        ready=lambda: len(worker_pids(process)) >= expected and process.poll() is None,
+        what=f"{kind} with {expected} workers",
+    )
     return process, port
+
+
+def wait_until_idle(cpu, ready, what: str, *, interval=1.0, idle_cpu=0.05, timeout=600, sleep=time.sleep) -> None:
+    """Until ``ready()`` and the processes behind ``cpu()`` (their CPU seconds) used less than ``idle_cpu`` seconds
+    of CPU over ``interval``: booting is all CPU, so a server that has gone idle has started every worker. Counted
+    in intervals slept, so a busy machine slows the wait down without cutting it short."""
+    before = cpu()
+    for _ in range(int(timeout / interval)):
+        sleep(interval)
+        now = cpu()
+        if ready() and now - before < idle_cpu:
+            return
+        before = now
+    raise SystemExit(f"{what} did not start and settle within {timeout:.0f} s")
 
 
 def cpu_seconds(matches) -> float:
@@ -393,6 +415,19 @@ def cpu_seconds(matches) -> float:
         if matches(int(pid), int(fields[1]), command):
             total += (int(fields[11]) + int(fields[12])) / tick
     return total
+
+
+def worker_pids(process: subprocess.Popen) -> list[int]:
+    """The server's worker processes (its children)."""
+    pids = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            parent = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        if parent == process.pid:
+            pids.append(int(pid))
+    return pids
 
 
 def server_cpu(process: subprocess.Popen) -> float:

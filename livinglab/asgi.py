@@ -15,8 +15,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "livinglab.settings.dev")
 django.setup(set_prefix=False)
 
 from livinglab.asgi_handler import SyncChainASGIHandler  # noqa: E402
+from livinglab.startup import warm_up  # noqa: E402
 
 django_asgi_app = SyncChainASGIHandler()
+# The URLconf and its address tables, built before the process serves rather than by its first visitors.
+warm_up()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
