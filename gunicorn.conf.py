@@ -4,7 +4,9 @@
 Each worker is one process with its own event loop, its own few threads for Django's synchronous views
 (``WEB_THREADS``, livinglab/asgi_handler.py) and its own psycopg pool (``DATABASE_POOL_MAX_SIZE``), so a busy
 view in one worker no longer holds up the others; daphne served one process. ``make run`` stays on a single
-daphne process. Why this server, and the measurements against daphne: docs/benchmarks.md ("bench/run").
+daphne process. A worker counts as booted once ``livinglab.asgi`` is imported, and that import also loads the
+URLconf and builds its address tables (``livinglab/startup.py``), so a new or restarted worker is ready to serve,
+not slow for its first visitors. Why this server, and the measurements against daphne: docs/benchmarks.md ("bench/run").
 
 Environment: ``WEB_CONCURRENCY`` (worker processes, default: 2 × cores, at most 8), ``PORT`` (8000),
 ``HOST`` (0.0.0.0), ``GUNICORN_TIMEOUT`` (seconds a worker may stay silent before it is replaced, 60).

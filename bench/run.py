@@ -465,8 +465,9 @@ def sessions_for(user_ids: list[int]) -> list[str]:
 def vote_load(port: int, sessions: list[str], proposals: list[int], seconds: float, measure=()) -> dict:
     """Each client (one session, one keep-alive connection) votes on proposals it has not voted on yet.
 
-    Every client first loads a vote panel twice (imports, templates and pooled connections warm up in
-    every worker); the clock starts when all are ready. With ``measure=(server process,)`` it also says
+    The server has booted every worker before this is called (``start_server``); every client first loads a
+    vote panel twice (templates and pooled connections warm up in the workers it reaches), and the clock starts
+    when all are ready. With ``measure=(server process,)`` it also says
     where the CPU went while the clients voted: the server's processes, PostgreSQL's and the clients' own,
     each in milliseconds per vote answered 200.
     """
