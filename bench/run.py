@@ -380,11 +380,13 @@ def start_server(kind: str, workers: int, env: dict, log: Path) -> tuple[subproc
     # The port opens when gunicorn's master binds it, before its workers have imported the site: a worker still
     # booting while the clients vote spends its seconds of CPU inside the measurement, beside the workers serving.
     expected = workers if kind != "daphne" else 0
-    wait_until_idle(
-        cpu=lambda: server_cpu(process),
-        ready=lambda: len(worker_pids(process)) >= expected and process.poll() is None,
-        what=f"{kind} with {expected} workers",
-    )
+
+    def ready() -> bool:
+        if process.poll() is not None:
+            raise SystemExit(f"{kind} stopped while starting (exit {process.returncode}); see {log}")
+        return len(worker_pids(process)) >= expected
+
+    wait_until_idle(cpu=lambda: server_cpu(process), ready=ready, what=f"{kind} with {expected} workers")
     return process, port
 
 
