@@ -37,6 +37,11 @@ DEGRADING_METHODS = (
 )
 
 
+# The writes after which a value kept in the process (``get_kept``) is dropped: of one key, of several, of all.
+KEY_WRITES = {"add", "set", "touch", "delete", "incr"}
+KEYS_WRITES = {"set_many", "delete_many"}
+
+
 # Django's incr asks EXISTS and then INCRBY: two round trips, and if the key expires between them INCRBY makes it
 # again without its expiry (a rate-limit window's counter that never goes). One script does both atomically.
 INCR_EXISTING = (
@@ -78,7 +83,7 @@ class _ReusingClient(RedisCacheClient):
 
 class _Shared:
     """What every ``FallbackRedisCache`` of one process with the same settings shares: Redis's connection pool,
-    whether Redis is away, and the local fallback's name.
+    whether Redis is away, the local fallback's name, and the values kept in the process (``get_kept``).
 
     Django makes a cache object per thread and per async context, so under ASGI every request gets a new one.
     Kept on the object, the pool (and so a TCP connection to Redis) was opened per request and the outage state
@@ -91,6 +96,7 @@ class _Shared:
         self.client = None
         self.down_until = 0.0
         self.lock = threading.Lock()
+        self.kept: dict[str, tuple[float, object]] = {}  # full key: (read at, value)
 
 
 _shared: dict[tuple, _Shared] = {}
@@ -143,12 +149,45 @@ class FallbackRedisCache(RedisCache):
         if first:
             logger.error("Redis cache unreachable (%s in %s): using this worker's local cache", error, name)
 
+    def get_kept(self, key, seconds: float, version=None):
+        """``get``, with the value kept in this process for ``seconds``: for a value every request reads and that
+        seldom changes, whose change may reach the other processes a few seconds late. A miss is not kept. This
+        process's own ``set``, ``delete`` or ``clear`` of the key drops the kept value at once."""
+        full = self.make_key(key, version=version)
+        kept = self.shared.kept.get(full)
+        now = time.monotonic()
+        if kept is not None and now - kept[0] < seconds:
+            return kept[1]
+        value = self.get(key, version=version)
+        if value is not None:
+            self.shared.kept[full] = (now, value)
+        return value
+
+    def _forget_kept(self, name: str, args, kwargs) -> None:
+        kept = self.shared.kept
+        if not kept:
+            return
+        if name == "clear":
+            kept.clear()
+            return
+        keys = args[0] if args else kwargs.get("key", kwargs.get("keys", kwargs.get("data", ())))
+        version = kwargs.get("version")
+        for key in [keys] if name in KEY_WRITES else list(keys):
+            kept.pop(self.make_key(key, version=version), None)
+
     def _came_back(self) -> None:
         with self.shared.lock:
             was_down = self.shared.down_until != 0.0
             self.shared.down_until = 0.0
         if was_down:
             logger.warning("Redis cache reachable again: leaving the local fallback")
+
+
+def get_kept(cache, key: str, seconds: float):
+    """``cache.get(key)``, kept in this process for ``seconds`` where the cache is shared (``FallbackRedisCache.
+    get_kept``); any other cache is this process's memory already."""
+    getter = getattr(cache, "get_kept", None)
+    return getter(key, seconds) if getter is not None else cache.get(key)
 
 
 def count_in_window(cache, key: str, timeout: int, version=None) -> int:
@@ -180,7 +219,11 @@ def _degrading(name: str, redis_method=None, local_method=None):
     redis_method = redis_method or getattr(RedisCache, name)
     local_method = local_method or getattr(LocMemCache, name)
 
+    forgets = name in KEY_WRITES or name in KEYS_WRITES or name == "clear"
+
     def method(self, *args, **kwargs):
+        if forgets:
+            self._forget_kept(name, args, kwargs)
         if not self.redis_is_down:
             try:
                 result = redis_method(self, *args, **kwargs)
