@@ -37,9 +37,10 @@ DEGRADING_METHODS = (
 )
 
 
-# The writes after which a value kept in the process (``get_kept``) is dropped: of one key, of several, of all.
-KEY_WRITES = {"add", "set", "touch", "delete", "incr"}
-KEYS_WRITES = {"set_many", "delete_many"}
+# The writes after which a value kept in the process (``get_kept``) is dropped: of one key or of several (with
+# where their ``version`` argument stands), or of all (``clear``).
+KEY_WRITES = {"add": 3, "set": 3, "touch": 2, "delete": 1, "incr": 2}
+KEYS_WRITES = {"set_many": 2, "delete_many": 1}
 
 
 # Django's incr asks EXISTS and then INCRBY: two round trips, and if the key expires between them INCRBY makes it
@@ -96,7 +97,9 @@ class _Shared:
         self.client = None
         self.down_until = 0.0
         self.lock = threading.Lock()
+        self.keepable: set[str] = set()  # the full keys ever read with get_kept (a handful)
         self.kept: dict[str, tuple[float, object]] = {}  # full key: (read at, value)
+        self.writes = 0  # moved on by each write of a keepable key: a read begun before it keeps nothing
 
 
 _shared: dict[tuple, _Shared] = {}
@@ -154,26 +157,36 @@ class FallbackRedisCache(RedisCache):
         seldom changes, whose change may reach the other processes a few seconds late. A miss is not kept. This
         process's own ``set``, ``delete`` or ``clear`` of the key drops the kept value at once."""
         full = self.make_key(key, version=version)
-        kept = self.shared.kept.get(full)
+        shared = self.shared
+        shared.keepable.add(full)
+        kept = shared.kept.get(full)
         now = time.monotonic()
         if kept is not None and now - kept[0] < seconds:
             return kept[1]
+        writes = shared.writes
         value = self.get(key, version=version)
-        if value is not None:
-            self.shared.kept[full] = (now, value)
+        # Kept only if no write of this process began or ended meanwhile: it may have read what that write replaced.
+        if value is not None and shared.writes == writes:
+            shared.kept[full] = (now, value)
         return value
 
     def _forget_kept(self, name: str, args, kwargs) -> None:
-        kept = self.shared.kept
-        if not kept:
+        """Before and after each write: drops what it changes, and what a read running beside it would keep."""
+        shared = self.shared
+        if not shared.keepable:
             return
         if name == "clear":
-            kept.clear()
+            shared.writes += 1
+            shared.kept.clear()
             return
+        position = KEY_WRITES.get(name) or KEYS_WRITES[name]
+        version = kwargs.get("version", args[position] if len(args) > position else None)
         keys = args[0] if args else kwargs.get("key", kwargs.get("keys", kwargs.get("data", ())))
-        version = kwargs.get("version")
         for key in [keys] if name in KEY_WRITES else list(keys):
-            kept.pop(self.make_key(key, version=version), None)
+            full = self.make_key(key, version=version)
+            if full in shared.keepable:
+                shared.writes += 1
+                shared.kept.pop(full, None)
 
     def _came_back(self) -> None:
         with self.shared.lock:
@@ -222,8 +235,15 @@ def _degrading(name: str, redis_method=None, local_method=None):
     forgets = name in KEY_WRITES or name in KEYS_WRITES or name == "clear"
 
     def method(self, *args, **kwargs):
-        if forgets:
+        if not forgets:
+            return call(self, *args, **kwargs)
+        self._forget_kept(name, args, kwargs)
+        try:
+            return call(self, *args, **kwargs)
+        finally:
             self._forget_kept(name, args, kwargs)
+
+    def call(self, *args, **kwargs):
         if not self.redis_is_down:
             try:
                 result = redis_method(self, *args, **kwargs)

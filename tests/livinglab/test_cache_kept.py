@@ -93,6 +93,35 @@ def test_this_processs_own_write_is_seen_at_once(redis_cache, write):
 
 
 @pytest.mark.redis
+def test_a_read_that_a_write_of_this_process_overtook_is_not_kept(redis_cache, monkeypatch):
+    """The read fetched the old value, and before it could keep it, a request of this process wrote the new one."""
+    redis_cache.set("terms", {"version": 1})
+    original = type(redis_cache._cache).get
+
+    def overtaken(self, key, default):
+        value = original(self, key, default)
+        monkeypatch.setattr(type(redis_cache._cache), "get", original)
+        redis_cache.set("terms", {"version": 2})
+        return value
+
+    monkeypatch.setattr(type(redis_cache._cache), "get", overtaken)
+    assert get_kept(redis_cache, "terms", 60) == {"version": 1}  # what it read, answered once
+    assert get_kept(redis_cache, "terms", 60) == {"version": 2}  # not kept: read again
+
+
+@pytest.mark.redis
+def test_writes_of_other_keys_leave_the_kept_value_alone(redis_cache, monkeypatch):
+    redis_cache.set("terms", {"version": 1})
+    reads = redis_reads(monkeypatch, redis_cache)
+    assert get_kept(redis_cache, "terms", 60) == {"version": 1}
+    redis_cache.set("stamp:1", "a")
+    redis_cache.delete("stamp:1")
+    redis_cache.set_many({"stamp:2": "b"})
+    assert get_kept(redis_cache, "terms", 60) == {"version": 1}
+    assert len(reads) == 1
+
+
+@pytest.mark.redis
 def test_a_miss_is_not_kept(redis_cache):
     assert get_kept(redis_cache, "terms", 60) is None
     written_elsewhere(redis_cache, "terms", {"version": 1})
