@@ -101,12 +101,16 @@ def test_a_stopped_database_is_answered_503_and_the_site_serves_again_once_it_is
     try:
         assert send(server, detail, session=resident, method="GET", htmx=False)[0] == 200
         cluster.stop()
-        # The pooled connections the server holds are dead now; then the pool has none to give.
+        # The pooled connections the server holds are dead now (the first request meets one: the database is
+        # away); then the pool has none to give (its wait runs out: busy). Both are a 503, never a 500.
+        titles = []
         for path, method, htmx in [(detail, "GET", False), (vote, "POST", True), ("/", "GET", False)] * 2:
             status, headers, body = send(server, path, session=resident, method=method, htmx=htmx)
             assert status == 503, (path, method, status, body[:500])
             assert headers["Retry-After"] == "5"
             assert "Please try again in 5 seconds." in body
+            titles.append("Briefly unavailable" if "Briefly unavailable" in body else "Busy right now")
+        assert titles[0] == "Briefly unavailable", titles
         assert "Internal Server Error" not in server.output()
         cluster.start()
         assert votes_in(cluster, seeded["proposal"]) == (set(), 0)  # nothing answered 503 was recorded
