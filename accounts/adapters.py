@@ -1,3 +1,5 @@
+import logging
+import smtplib
 from urllib.parse import quote
 
 from allauth.account.adapter import DefaultAccountAdapter
@@ -5,6 +7,7 @@ from allauth.account.models import EmailAddress
 from allauth.core import context as allauth_context
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,6 +21,13 @@ from livinglab.site_url import absolute_url, current_site, site_name
 from . import login_limits
 from .models import User
 from .phone import KoreanMobileField, normalize_korean_mobile
+
+logger = logging.getLogger(__name__)
+
+# What sending raises when the mail server cannot be reached or refuses the message.
+MAIL_SEND_ERRORS = (smtplib.SMTPException, OSError)
+# allauth's notes that a mail went out, left out when it did not (``send_mail``).
+SENT_MESSAGES = {"account/messages/email_confirmation_sent.txt", "account/messages/login_code_sent.txt"}
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -83,10 +93,29 @@ class AccountAdapter(DefaultAccountAdapter):
         ]
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
-        # allauth's own ``send_mail`` asks the current request for the site and fails without one; ours names the
-        # configured site, so a mail can also be sent after a request ended (the desk's claim, on commit).
-        ctx = {"request": allauth_context.request, "email": email, **context, "current_site": current_site()}
-        self.render_mail(template_prefix, email, ctx).send()
+        """Sign-up confirmations, password resets and the other account mails, sent while the person waits.
+
+        allauth's own ``send_mail`` asks the current request for the site and fails without one; ours names the
+        configured site, so a mail can also be sent after a request ended (the desk's claim, on commit). A mail
+        server that is down or refuses the message no longer fails the request with a 500 after the account
+        change was made: the change stands, the failure is logged, and the person is told that the mail could
+        not be sent and to ask again (logging in, "send again" and "forgot password" each send a new one).
+        """
+        request = allauth_context.request
+        ctx = {"request": request, "email": email, **context, "current_site": current_site()}
+        try:
+            self.render_mail(template_prefix, email, ctx).send()
+        except MAIL_SEND_ERRORS as error:
+            logger.error("Account e-mail %s not sent, the mail server failed: %r", template_prefix, error)
+            if request is None:
+                return
+            request._livinglab_mail_unsent = True
+            messages.error(request, _("We could not send you the e-mail just now. Please try again in a few minutes."))
+
+    def add_message(self, request, level, message_template=None, message_context=None, extra_tags="", message=None):
+        if message_template in SENT_MESSAGES and getattr(request, "_livinglab_mail_unsent", False):
+            return  # it was not sent: send_mail said so
+        super().add_message(request, level, message_template, message_context, extra_tags, message)
 
     def format_email_subject(self, subject: str) -> str:
         return f"[{site_name()}] {subject}"
