@@ -7,8 +7,10 @@ connection of the pool stayed in use past its timeout.
 Away means the database could not be reached or dropped the request's connection: PostgreSQL restarting or
 shutting down (it ends every session with ``57P01``), a connection refused or lost on the way (SQLSTATE class
 ``08``, or the driver's own "server closed the connection"), a connection used after it was lost, SQLite's file
-that cannot be opened. The request's transaction did not commit, so trying again later is safe; a connection
-that failed is closed when the request ends (Django marks it unusable) and the next request opens a new one.
+that cannot be opened. The request's work most likely did not commit, but a connection lost during its COMMIT
+cannot tell, so the page says the request *may* not have been completed; the site's actions are safe to repeat
+(a second vote is the first one). A connection that failed is closed when the request ends (Django marks it
+unusable) and the next request gets another.
 
 Everything else (a missing table, a constraint, a syntax error) stays a 500: those are the site's bugs.
 
