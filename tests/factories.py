@@ -10,6 +10,14 @@ from accounts.models import ROLE_GROUPS, Role, User
 from proposals.models import Area, Category, Comment, Proposal, ProposalStatus, Vote
 
 PASSWORD = "correct-horse-battery-staple"
+# What a resident types into the sign-up form, terms accepted (tests post it as is or change one field).
+SIGNUP_FORM = {
+    "email": "minji@example.org",
+    "display_name": "민지",
+    "password1": "a-long-unusual-passphrase",
+    "password2": "a-long-unusual-passphrase",
+    "accept_terms": "on",
+}
 
 
 class AreaFactory(factory.django.DjangoModelFactory):

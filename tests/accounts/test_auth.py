@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.http import int_to_base36
 
 from accounts.models import Role, User
-from tests.factories import PASSWORD, DongFactory, ResidentFactory
+from tests.factories import PASSWORD, SIGNUP_FORM, DongFactory, ResidentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -21,15 +21,7 @@ def _link_from_mail(message) -> str:
 
 
 def _signup(client, **overrides):
-    data = {
-        "email": "minji@example.org",
-        "display_name": "민지",
-        "password1": "a-long-unusual-passphrase",
-        "password2": "a-long-unusual-passphrase",
-        "accept_terms": "on",
-    }
-    data.update(overrides)
-    return client.post(reverse("account_signup"), data)
+    return client.post(reverse("account_signup"), {**SIGNUP_FORM, **overrides})
 
 
 def test_signup_creates_an_unverified_resident_and_sends_a_confirmation(client):

@@ -14,20 +14,13 @@ from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import User
-from tests.factories import PASSWORD, ResidentFactory
+from tests.factories import PASSWORD, SIGNUP_FORM, ResidentFactory
 from tests.live.servers import free_port
 
 pytestmark = pytest.mark.django_db
 
 NOT_SENT = "We could not send you the e-mail just now. Please try again in a few minutes."
 SENT = "Confirmation email sent to"  # allauth's note
-SIGNUP = {
-    "email": "minji@example.org",
-    "display_name": "민지",
-    "password1": "a-long-unusual-passphrase",
-    "password2": "a-long-unusual-passphrase",
-    "accept_terms": "on",
-}
 
 
 @pytest.fixture
@@ -48,7 +41,7 @@ def test_signup_with_the_mail_server_down_makes_the_account_and_says_the_mail_wa
     client, mail_server_down, caplog
 ):
     with caplog.at_level(logging.ERROR, logger="accounts.adapters"):
-        response = client.post(reverse("account_signup"), SIGNUP, follow=True)
+        response = client.post(reverse("account_signup"), SIGNUP_FORM, follow=True)
     assert response.status_code == 200
     assert response.redirect_chain[-1][0] == reverse("account_email_verification_sent")
     page = response.content.decode()
@@ -60,7 +53,7 @@ def test_signup_with_the_mail_server_down_makes_the_account_and_says_the_mail_wa
 
 
 def test_signup_with_the_mail_server_up_says_the_mail_was_sent(client):
-    response = client.post(reverse("account_signup"), SIGNUP, follow=True)
+    response = client.post(reverse("account_signup"), SIGNUP_FORM, follow=True)
     assert len(mail.outbox) == 1
     page = response.content.decode()
     assert SENT in page
@@ -68,12 +61,14 @@ def test_signup_with_the_mail_server_up_says_the_mail_was_sent(client):
 
 
 def test_once_the_mail_server_is_back_logging_in_sends_the_confirmation_again(client, settings, mail_server_down):
-    client.post(reverse("account_signup"), SIGNUP)
+    client.post(reverse("account_signup"), SIGNUP_FORM)
     client.logout()
     mail_server_back(settings)
     cache.clear()  # allauth lets one confirmation go per address every 3 minutes: they have passed
 
-    response = client.post(reverse("account_login"), {"login": SIGNUP["email"], "password": SIGNUP["password1"]})
+    response = client.post(
+        reverse("account_login"), {"login": SIGNUP_FORM["email"], "password": SIGNUP_FORM["password1"]}
+    )
     assert response.status_code == 302
     assert len(mail.outbox) == 1
     assert "/accounts/confirm-email/" in mail.outbox[0].body
@@ -106,5 +101,5 @@ def test_a_mail_sent_outside_a_request_is_logged_when_the_server_is_down(mail_se
 def test_the_note_is_in_korean_for_a_korean_page(client, mail_server_down):
     with translation.override("ko"):
         signup = reverse("account_signup")
-    response = client.post(signup, SIGNUP, follow=True, headers={"accept-language": "ko"})
+    response = client.post(signup, SIGNUP_FORM, follow=True, headers={"accept-language": "ko"})
     assert "지금은 이메일을 보낼 수 없습니다. 몇 분 후 다시 시도해 주세요." in response.content.decode()

@@ -6,28 +6,11 @@ not before, or nothing is saved), this process's own writes are seen at once, an
 """
 
 import threading
-import uuid
 
 import pytest
 from django.core.cache import caches
 
 from livinglab.cache import get_kept
-from tests.conftest import skip_or_fail
-
-
-@pytest.fixture
-def redis_cache(settings):
-    if not settings.REDIS_URL:
-        skip_or_fail("needs Redis (REDIS_URL)")
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "livinglab.cache.FallbackRedisCache",
-            "LOCATION": settings.REDIS_URL,
-            "KEY_PREFIX": f"cache-kept-{uuid.uuid4().hex[:8]}",
-        }
-    }
-    yield caches["default"]
-    caches["default"].clear()
 
 
 def written_elsewhere(cache, key: str, value) -> None:

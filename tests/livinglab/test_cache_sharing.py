@@ -15,7 +15,6 @@ import pytest
 from django.core.cache import caches
 
 from livinglab.cache import count_in_window
-from tests.conftest import skip_or_fail
 
 
 def closed_port() -> int:
@@ -36,22 +35,6 @@ def in_new_async_context(work):
     """As an ASGI server runs each request: a task made from the server's context, where no request has left
     anything (asgiref's Local keeps Django's cache objects in context variables)."""
     return contextvars.Context().run(work)
-
-
-@pytest.fixture
-def redis_cache(settings):
-    if not settings.REDIS_URL:
-        skip_or_fail("needs Redis (REDIS_URL)")
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "livinglab.cache.FallbackRedisCache",
-            "LOCATION": settings.REDIS_URL,
-            "KEY_PREFIX": "cache-sharing",
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
-        }
-    }
-    yield caches["default"]
-    caches["default"].clear()
 
 
 @pytest.fixture

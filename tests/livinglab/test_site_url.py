@@ -11,18 +11,11 @@ from livinglab.site_url import absolute_url, current_site, site_name
 from notifications.models import Follow
 from proposals import services as proposal_services
 from proposals.models import ProposalStatus
-from tests.factories import AdministratorFactory, ProposalFactory, ResidentFactory
+from tests.factories import SIGNUP_FORM, AdministratorFactory, ProposalFactory, ResidentFactory
 
 pytestmark = pytest.mark.django_db
 
 SITE = "https://lab.example.kr"
-SIGNUP = {
-    "email": "minji@example.org",
-    "display_name": "민지",
-    "password1": "a-long-unusual-passphrase",
-    "password2": "a-long-unusual-passphrase",
-    "accept_terms": "on",
-}
 
 
 @pytest.fixture(autouse=True)
@@ -55,7 +48,7 @@ def test_the_site_name_is_the_wagtail_sites_name_else_the_platforms_name():
 
 def test_the_sign_up_mail_greets_with_the_site_name_and_links_to_the_site_url(client):
     Site.objects.filter(is_default_site=True).update(site_name="Living Lab")
-    client.post(reverse("account_signup"), SIGNUP, HTTP_HOST="127.0.0.1:8200")
+    client.post(reverse("account_signup"), SIGNUP_FORM, HTTP_HOST="127.0.0.1:8200")
     (message,) = mail.outbox
     assert "127.0.0.1:8200" not in message.body + message.subject
     assert "Living Lab" in message.body.splitlines()[0]
