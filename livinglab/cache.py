@@ -232,18 +232,7 @@ def _degrading(name: str, redis_method=None, local_method=None):
     redis_method = redis_method or getattr(RedisCache, name)
     local_method = local_method or getattr(LocMemCache, name)
 
-    forgets = name in KEY_WRITES or name in KEYS_WRITES or name == "clear"
-
     def method(self, *args, **kwargs):
-        if not forgets:
-            return call(self, *args, **kwargs)
-        self._forget_kept(name, args, kwargs)
-        try:
-            return call(self, *args, **kwargs)
-        finally:
-            self._forget_kept(name, args, kwargs)
-
-    def call(self, *args, **kwargs):
         if not self.redis_is_down:
             try:
                 result = redis_method(self, *args, **kwargs)
@@ -255,9 +244,18 @@ def _degrading(name: str, redis_method=None, local_method=None):
                 return result
         return local_method(self.fallback, *args, **kwargs)
 
-    method.__name__ = name
-    method.__doc__ = f"``{name}`` on Redis, or on the local fallback while Redis is away."
-    return method
+    def write(self, *args, **kwargs):
+        """A write: what the process kept of the keys it writes goes, before and after (``get_kept``)."""
+        self._forget_kept(name, args, kwargs)
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            self._forget_kept(name, args, kwargs)
+
+    chosen = write if name in KEY_WRITES or name in KEYS_WRITES or name == "clear" else method
+    chosen.__name__ = name
+    chosen.__doc__ = f"``{name}`` on Redis, or on the local fallback while Redis is away."
+    return chosen
 
 
 for _name in DEGRADING_METHODS:
