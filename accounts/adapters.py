@@ -21,6 +21,7 @@ from livinglab.site_url import absolute_url, current_site, site_name
 from . import login_limits
 from .models import User
 from .phone import KoreanMobileField, normalize_korean_mobile
+from .templatetags.account_mail import UNSENT_TAG
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +111,11 @@ class AccountAdapter(DefaultAccountAdapter):
             if request is None:
                 return
             request._livinglab_mail_unsent = True
-            messages.error(request, _("We could not send you the e-mail just now. Please try again in a few minutes."))
+            messages.error(
+                request,
+                _("We could not send you the e-mail just now. Please try again in a few minutes."),
+                extra_tags=UNSENT_TAG,  # the page after it leaves out "we have sent" (templates/account/)
+            )
 
     def add_message(self, request, level, message_template=None, message_context=None, extra_tags="", message=None):
         if message_template in SENT_MESSAGES and getattr(request, "_livinglab_mail_unsent", False):
